@@ -1,0 +1,1 @@
+"""The `dfab` command line."""

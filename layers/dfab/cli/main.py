@@ -1,0 +1,5 @@
+"""Placeholder entry point, replaced as commands land."""
+
+
+def main() -> int:
+    return 0

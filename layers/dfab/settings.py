@@ -1,0 +1,172 @@
+"""Validator configuration: one validated model, mirrored by `config.example.yaml`.
+
+Every `dfab` command takes `--config FILE` (or `DFAB_CONFIG`); Lambdas read the same
+file format from `DFAB_CONFIG` and take resource names from their environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dfab.contracts.dataset import DatasetLimits
+
+CONFIG_ENV = "DFAB_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ArchiveSettings(_Section):
+    """Limits on an uploaded harness archive (CONTRACTS.md §1)."""
+
+    max_archive_bytes: int = Field(5 * 1024 * 1024, gt=0, description="Archive size cap.")
+    max_unpacked_bytes: int = Field(20 * 1024 * 1024, gt=0, description="Total unpacked cap.")
+    max_entries: int = Field(500, gt=0, description="Files and directories, at most.")
+    max_entry_bytes: int = Field(5 * 1024 * 1024, gt=0, description="One entry, unpacked.")
+    max_compression_ratio: float = Field(100.0, gt=1, description="Per-entry ratio cap.")
+
+
+class DatasetSettings(_Section):
+    """Per-line limits of the dataset contract (CONTRACTS.md §3)."""
+
+    max_line_bytes: int = Field(2 * 1024 * 1024, gt=0)
+    min_messages: int = Field(2, ge=2)
+    max_messages: int = Field(512, ge=2)
+    max_id_chars: int = Field(128, ge=1)
+    max_metadata_bytes: int = Field(64 * 1024, gt=0)
+    max_verification_file_bytes: int = Field(64 * 1024, gt=0)
+    max_reported_invalid: int = Field(
+        50, ge=0, description="How many invalid lines the report lists in full."
+    )
+
+    def limits(self) -> DatasetLimits:
+        return DatasetLimits(
+            max_line_bytes=self.max_line_bytes,
+            min_messages=self.min_messages,
+            max_messages=self.max_messages,
+            max_id_chars=self.max_id_chars,
+            max_metadata_bytes=self.max_metadata_bytes,
+            max_verification_file_bytes=self.max_verification_file_bytes,
+        )
+
+
+class SandboxSettings(_Section):
+    """Isolation and resource limits for untrusted code (generation and verification)."""
+
+    backend: Literal["bwrap"] = Field("bwrap", description="Local sandbox implementation.")
+    runtime_python: str | None = Field(
+        None,
+        description="Interpreter harnesses run with (a venv holding only the allowlist). "
+        "Default: .venv-sandbox/bin/python of the checkout, created by scripts/setup.sh.",
+    )
+    wall_timeout_s: int = Field(600, ge=1, description="Wall-clock limit of one run.")
+    cpu_time_s: int = Field(600, ge=1, description="CPU-seconds limit (RLIMIT_CPU).")
+    memory_mb: int = Field(2048, ge=64, description="Memory limit (cgroup, else RLIMIT_AS).")
+    max_processes: int = Field(64, ge=1, description="Processes/threads (pids cgroup/NPROC).")
+    max_open_files: int = Field(256, ge=16, description="Open files (RLIMIT_NOFILE).")
+    max_output_mb: int = Field(256, ge=1, description="Dataset output file size cap.")
+    max_workdir_mb: int = Field(512, ge=1, description="Total bytes written in the run dir.")
+    tail_bytes: int = Field(8192, ge=256, description="stdout/stderr tail kept per stream.")
+
+
+class GenerationSettings(_Section):
+    """How a harness is asked to generate (CONTRACTS.md §2)."""
+
+    num_conversations: int = Field(200, ge=1, description="DF_NUM_CONVERSATIONS.")
+    seed: int | None = Field(
+        None, ge=0, description="Fixed seed; default derives it from the submission id."
+    )
+
+
+class VerificationSettings(_Section):
+    """Sampled `verification` blocks run in the sandbox after generation."""
+
+    sample_size: int = Field(20, ge=0, description="Blocks run per submission (seeded sample).")
+    max_total_s: int = Field(600, ge=1, description="Wall budget for all sampled blocks.")
+
+
+class ScoringSettings(_Section):
+    """Gates and weights of the final score."""
+
+    min_conversations: int = Field(
+        100, ge=1, description="Fewer valid conversations than this gates the score to 0."
+    )
+    min_valid_fraction: float = Field(
+        0.9, ge=0, le=1, description="A lower share of valid lines gates the score to 0."
+    )
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {"format.valid_fraction": 0.5, "format.volume": 0.5},
+        description="Signal name -> weight in its group; unknown names are refused.",
+    )
+
+
+class StorageSettings(_Section):
+    """Resource names; Lambdas take them from their environment instead."""
+
+    region: str = "us-east-1"
+    bucket: str = "dfab-local"
+    submissions_table: str = "dfab-submissions"
+    best_scores_table: str = "dfab-best-scores"
+
+
+class Settings(_Section):
+    archive: ArchiveSettings = ArchiveSettings()
+    dataset: DatasetSettings = DatasetSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+    generation: GenerationSettings = GenerationSettings()
+    verification: VerificationSettings = VerificationSettings()
+    scoring: ScoringSettings = ScoringSettings()
+    storage: StorageSettings = StorageSettings()
+
+    def config_hash(self) -> str:
+        """Hash of everything that can move a score; reports carry it."""
+        relevant = {
+            "dataset": self.dataset.model_dump(mode="json"),
+            "generation": self.generation.model_dump(mode="json"),
+            "verification": self.verification.model_dump(mode="json"),
+            "scoring": self.scoring.model_dump(mode="json"),
+        }
+        blob = json.dumps(relevant, sort_keys=True, separators=(",", ":")).encode()
+        return "sha256:" + hashlib.sha256(blob).hexdigest()
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message says where and why."""
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Load settings from `path`, else `$DFAB_CONFIG`, else defaults."""
+    chosen = path if path is not None else os.environ.get(CONFIG_ENV)
+    if not chosen:
+        return Settings()
+    file = Path(chosen)
+    try:
+        data: Any = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {file} does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {file} cannot be read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {file} is not valid YAML: {exc}") from exc
+    return settings_from_dict(data or {}, where=str(file))
+
+
+def settings_from_dict(data: Any, *, where: str = "config") -> Settings:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: the top level must be a mapping of sections")
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(
+            f"{where}: setting '{field}': {err['msg']} (see config.example.yaml)"
+        ) from exc

@@ -1,0 +1,1 @@
+"""Where things live: S3 object keys and DynamoDB tables."""
