@@ -1,6 +1,6 @@
 # Two entry points (see README): `make evaluate` and `make test`.
 # Both set up everything they need first (OS packages included).
-.PHONY: setup evaluate test lint bench schemas
+.PHONY: setup evaluate test lint bench schemas config-example
 
 setup:
 	@./scripts/setup.sh
@@ -19,6 +19,9 @@ lint: setup
 
 bench: setup
 	.venv/bin/python -m bench
+
+config-example: setup
+	.venv/bin/dfab config --example > config.example.yaml
 
 schemas: setup
 	.venv/bin/dfab schemas --write docs/schemas

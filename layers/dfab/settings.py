@@ -37,12 +37,14 @@ class ArchiveSettings(_Section):
 class DatasetSettings(_Section):
     """Per-line limits of the dataset contract (CONTRACTS.md §3)."""
 
-    max_line_bytes: int = Field(2 * 1024 * 1024, gt=0)
-    min_messages: int = Field(2, ge=2)
-    max_messages: int = Field(512, ge=2)
-    max_id_chars: int = Field(128, ge=1)
-    max_metadata_bytes: int = Field(64 * 1024, gt=0)
-    max_verification_file_bytes: int = Field(64 * 1024, gt=0)
+    max_line_bytes: int = Field(2 * 1024 * 1024, gt=0, description="One JSONL line, in bytes.")
+    min_messages: int = Field(2, ge=2, description="Fewest messages in a conversation.")
+    max_messages: int = Field(512, ge=2, description="Most messages in a conversation.")
+    max_id_chars: int = Field(128, ge=1, description="Longest conversation id.")
+    max_metadata_bytes: int = Field(64 * 1024, gt=0, description="`metadata`, JSON-encoded.")
+    max_verification_file_bytes: int = Field(
+        64 * 1024, gt=0, description="One file of a `verification` block."
+    )
     max_reported_invalid: int = Field(
         50, ge=0, description="How many invalid lines the report lists in full."
     )
@@ -61,7 +63,11 @@ class DatasetSettings(_Section):
 class SandboxSettings(_Section):
     """Isolation and resource limits for untrusted code (generation and verification)."""
 
-    backend: Literal["bwrap"] = Field("bwrap", description="Local sandbox implementation.")
+    backend: Literal["bwrap", "container"] = Field(
+        "bwrap",
+        description="bwrap: bubblewrap namespaces (local); container: the Fargate task is the "
+        "isolation boundary, limits via rlimits (set by the image, not by validators).",
+    )
     runtime_python: str | None = Field(
         None,
         description="Interpreter harnesses run with (a venv holding only the allowlist). "
@@ -75,6 +81,16 @@ class SandboxSettings(_Section):
     max_output_mb: int = Field(256, ge=1, description="Dataset output file size cap.")
     max_workdir_mb: int = Field(512, ge=1, description="Total bytes written in the run dir.")
     tail_bytes: int = Field(8192, ge=256, description="stdout/stderr tail kept per stream.")
+    max_log_mb: int = Field(
+        64, ge=1, description="stdout+stderr bytes a run may print before it is stopped."
+    )
+    tmp_mb: int = Field(64, ge=1, description="Size of the sandbox's private /tmp (tmpfs).")
+    sandbox_uid: int = Field(
+        65534, ge=1, description="Unprivileged uid/gid the harness runs as (when started as root)."
+    )
+    use_cgroups: bool = Field(
+        True, description="Use memory/pids/cpuacct cgroups when writable; false: rlimits only."
+    )
 
 
 class GenerationSettings(_Section):
@@ -91,6 +107,9 @@ class VerificationSettings(_Section):
 
     sample_size: int = Field(20, ge=0, description="Blocks run per submission (seeded sample).")
     max_total_s: int = Field(600, ge=1, description="Wall budget for all sampled blocks.")
+    max_block_timeout_s: int = Field(
+        60, ge=1, le=60, description="Cap on one block's `timeout_s` (the contract allows 60)."
+    )
 
 
 class ScoringSettings(_Section):
@@ -102,6 +121,10 @@ class ScoringSettings(_Section):
     min_valid_fraction: float = Field(
         0.9, ge=0, le=1, description="A lower share of valid lines gates the score to 0."
     )
+    group_weights: dict[str, float] = Field(
+        default_factory=lambda: {"format": 1.0},
+        description="Signal group -> weight in the final score; unknown groups are refused.",
+    )
     weights: dict[str, float] = Field(
         default_factory=lambda: {"format.valid_fraction": 0.5, "format.volume": 0.5},
         description="Signal name -> weight in its group; unknown names are refused.",
@@ -111,10 +134,10 @@ class ScoringSettings(_Section):
 class StorageSettings(_Section):
     """Resource names; Lambdas take them from their environment instead."""
 
-    region: str = "us-east-1"
-    bucket: str = "dfab-local"
-    submissions_table: str = "dfab-submissions"
-    best_scores_table: str = "dfab-best-scores"
+    region: str = Field("us-east-1", description="AWS region (moto's, locally).")
+    bucket: str = Field("dfab-local", description="Bucket for uploads, tasks and results.")
+    submissions_table: str = Field("dfab-submissions", description="Submission records.")
+    best_scores_table: str = Field("dfab-best-scores", description="Best score per hotkey.")
 
 
 class Settings(_Section):
@@ -170,3 +193,25 @@ def settings_from_dict(data: Any, *, where: str = "config") -> Settings:
         raise ConfigError(
             f"{where}: setting '{field}': {err['msg']} (see config.example.yaml)"
         ) from exc
+
+
+CONFIG_PARAMETER_ENV = "DFAB_CONFIG_PARAMETER"
+
+
+def load_deployed_settings() -> Settings:
+    """Lambda side: the YAML held in the SSM parameter named by `$DFAB_CONFIG_PARAMETER`.
+
+    Falls back to `load_settings()` (file or defaults) when no parameter is named,
+    which is how the same handlers run on one machine.
+    """
+    name = os.environ.get(CONFIG_PARAMETER_ENV)
+    if not name:
+        return load_settings()
+    import boto3  # local import: the CLI path never needs SSM
+
+    value = boto3.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    try:
+        data = yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"SSM parameter {name} is not valid YAML: {exc}") from exc
+    return settings_from_dict(data or {}, where=f"SSM parameter {name}")

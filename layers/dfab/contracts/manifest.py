@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -107,3 +107,28 @@ def check_dependencies(manifest: HarnessManifest, allowlist: frozenset[str]) -> 
             f"dependencies {bad} are not in the sandbox allowlist {sorted(allowed)}; "
             "remove them or use the standard library",
         )
+
+
+def load_harness(root: Path, allowlist: frozenset[str] | None = None) -> HarnessManifest:
+    """Read `root/harness.toml` and check that its entrypoint is a file under `root`.
+
+    With `allowlist`, also refuses dependencies outside it. Every problem is a
+    `VerdictError` whose message says what to fix.
+    """
+    manifest_path = root / MANIFEST_NAME
+    if not manifest_path.is_file():
+        raise VerdictError(
+            ReasonClass.MANIFEST_INVALID,
+            f"no {MANIFEST_NAME} at the harness root ({root}); run `dfab init` to see the layout",
+        )
+    manifest = parse_manifest(manifest_path.read_bytes())
+    entry = root / manifest.harness.entrypoint
+    if entry.is_symlink() or not entry.is_file():
+        raise VerdictError(
+            ReasonClass.MANIFEST_INVALID,
+            f"entrypoint {manifest.harness.entrypoint!r} named in {MANIFEST_NAME} "
+            "is not a file in the harness",
+        )
+    if allowlist is not None:
+        check_dependencies(manifest, allowlist)
+    return manifest

@@ -51,6 +51,9 @@ class ScoreReport(BaseModel):
     generation: dict[str, Any] | None = Field(
         default=None, description="The sandbox result document of the generation run."
     )
+    verification: dict[str, Any] | None = Field(
+        default=None, description="Outcomes of the sampled verification blocks, if any ran."
+    )
     notes: list[str] = Field(default_factory=list)
 
     def dump(self) -> dict[str, Any]:

@@ -79,3 +79,11 @@ class SubmissionRecord(BaseModel):
     scorer_version: str | None = None
     config_hash: str | None = None
     completed_at: str | None = None
+
+
+def new_submission_id() -> str:
+    """Time-ordered, unguessable, and valid as a Step Functions execution name."""
+    import secrets
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{stamp}-{secrets.token_hex(6)}"

@@ -1,0 +1,1 @@
+"""The embedded default: the deployed flow on one machine (moto + local sandbox)."""

@@ -1,0 +1,120 @@
+"""Read what `template.yaml` deploys: the state machine definition and the functions.
+
+The local stack takes the definition file and its substitutions from the template
+itself, so the order of steps exists in exactly one place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ACCOUNT = "123456789012"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that keeps CloudFormation short-form tags as `{"Fn::X": value}`."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    code_dir: Path
+    handler: str  # "module.function"
+
+
+@dataclass(frozen=True)
+class DeployedFlow:
+    """The state machine definition with local values substituted, and the functions."""
+
+    definition: str
+    functions: dict[str, FunctionSpec]
+    state_machine_id: str
+
+
+def _local_value(ref: str, resources: dict[str, Any], region: str) -> str:
+    """A local stand-in for `!Ref X` / `!GetAtt X.Arn`, shaped like the real ARN."""
+    rtype = resources.get(ref, {}).get("Type", "")
+    if rtype in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
+        return f"arn:aws:lambda:{region}:{ACCOUNT}:function:{ref}"
+    if rtype == "AWS::ECS::Cluster":
+        return f"arn:aws:ecs:{region}:{ACCOUNT}:cluster/{ref}"
+    if rtype == "AWS::ECS::TaskDefinition":
+        return f"arn:aws:ecs:{region}:{ACCOUNT}:task-definition/{ref}:1"
+    return f"local-{ref}"
+
+
+def _resolve(value: Any, resources: dict[str, Any], region: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        return _local_value(value["Ref"], resources, region)
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return _local_value(value["Fn::GetAtt"][0], resources, region)
+    if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+        return re.sub(
+            r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}",
+            lambda m: _local_value(m.group(1), resources, region),
+            value["Fn::Sub"],
+        )
+    raise ValueError(f"cannot resolve {value!r} locally")
+
+
+def _handler_name(props: dict[str, Any], globals_: dict[str, Any]) -> str:
+    return props.get("Handler") or globals_.get("Function", {}).get("Handler", "app.handler")
+
+
+def read_flow(root: Path, region: str) -> DeployedFlow:
+    template = load_template(root / "template.yaml")
+    resources: dict[str, Any] = template.get("Resources", {})
+    globals_ = template.get("Globals", {})
+    machines = [
+        (lid, r) for lid, r in resources.items() if r.get("Type") == "AWS::Serverless::StateMachine"
+    ]
+    if len(machines) != 1:
+        raise ValueError(f"template.yaml declares {len(machines)} state machines; expected 1")
+    machine_id, machine = machines[0]
+    props = machine["Properties"]
+    text = (root / props["DefinitionUri"]).read_text(encoding="utf-8")
+    for name, value in (props.get("DefinitionSubstitutions") or {}).items():
+        text = text.replace("${" + name + "}", _resolve(value, resources, region))
+    leftover = re.findall(r"\$\{([A-Za-z0-9_]+)\}", text)
+    if leftover:
+        raise ValueError(f"definition placeholders without substitution: {sorted(set(leftover))}")
+    json.loads(text)  # fail early on a broken definition
+    functions = {
+        lid: FunctionSpec(
+            logical_id=lid,
+            code_dir=root / r["Properties"]["CodeUri"],
+            handler=_handler_name(r["Properties"], globals_),
+        )
+        for lid, r in resources.items()
+        if r.get("Type") == "AWS::Serverless::Function"
+    }
+    return DeployedFlow(definition=text, functions=functions, state_machine_id=machine_id)

@@ -1,0 +1,1 @@
+"""Scoring: small signals, each with its evidence, listed in one registry."""

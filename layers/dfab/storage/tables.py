@@ -1,0 +1,70 @@
+"""DynamoDB table definitions shared by the local stack and checked against template.yaml.
+
+`template.yaml` declares the same tables for AWS; a test asserts both agree, so the
+local stack never drifts from what is deployed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Key schema of one table: logical name, env var holding its physical name, keys."""
+
+    logical_id: str
+    env_var: str
+    default_name: str
+    partition_key: str
+    sort_key: str | None = None
+    ttl_attribute: str | None = None
+    #: index name -> (partition key, sort key)
+    global_indexes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    def create_kwargs(self, name: str | None = None) -> dict[str, Any]:
+        """`create_table` arguments (on-demand billing) for moto or a fresh account."""
+        attrs = {self.partition_key}
+        keys = [{"AttributeName": self.partition_key, "KeyType": "HASH"}]
+        if self.sort_key:
+            attrs.add(self.sort_key)
+            keys.append({"AttributeName": self.sort_key, "KeyType": "RANGE"})
+        gsis = []
+        for index, (pk, sk) in sorted(self.global_indexes.items()):
+            attrs.add(pk)
+            schema = [{"AttributeName": pk, "KeyType": "HASH"}]
+            if sk:
+                attrs.add(sk)
+                schema.append({"AttributeName": sk, "KeyType": "RANGE"})
+            gsis.append(
+                {"IndexName": index, "KeySchema": schema, "Projection": {"ProjectionType": "ALL"}}
+            )
+        kwargs: dict[str, Any] = {
+            "TableName": name or self.default_name,
+            "KeySchema": keys,
+            "AttributeDefinitions": [
+                {"AttributeName": a, "AttributeType": "S"} for a in sorted(attrs)
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if gsis:
+            kwargs["GlobalSecondaryIndexes"] = gsis
+        return kwargs
+
+
+SUBMISSIONS = TableSpec(
+    logical_id="SubmissionsTable",
+    env_var="DFAB_SUBMISSIONS_TABLE",
+    default_name="dfab-submissions",
+    partition_key="submission_id",
+    global_indexes={"by_hotkey": ("hotkey", "created_at")},
+)
+BEST_SCORES = TableSpec(
+    logical_id="BestScoresTable",
+    env_var="DFAB_BEST_SCORES_TABLE",
+    default_name="dfab-best-scores",
+    partition_key="hotkey",
+)
+
+ALL_TABLES: tuple[TableSpec, ...] = (SUBMISSIONS, BEST_SCORES)
