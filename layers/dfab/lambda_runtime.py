@@ -5,6 +5,7 @@ Handlers stay thin adapters: parse the event, call one pipeline step, return.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from aws_lambda_powertools import Logger
@@ -32,5 +33,6 @@ def reset(use_settings: Settings | None = None) -> None:
     """Forget cached settings and resources; the local stack passes its own settings."""
     global _override
     _override = use_settings
+    logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"))
     settings.cache_clear()
     resources.cache_clear()

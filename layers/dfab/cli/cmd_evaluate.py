@@ -22,8 +22,11 @@ _STATE_LABELS = {
     "PrepareVerify": "sampling verification blocks",
     "Verify": "running verification blocks in the sandbox",
     "Score": "scoring",
+    "ScoreFormat": "scoring: format signals",
     "Aggregate": "aggregating the final score",
     "MarkFailed": "recording the failure",
+    "EvaluationFailed": "failed",
+    "Done": "finished",
 }
 
 
@@ -60,6 +63,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         gen["seed"] = args.seed
     settings = settings.model_copy(update={"generation": type(settings.generation)(**gen)})
     check_scoring_config(settings)
+    wanted, gate = settings.generation.num_conversations, settings.scoring.min_conversations
+    if wanted < gate and not args.json:
+        Console(stderr=True).print(
+            f"[yellow]note[/]: asking for {wanted} conversations, below "
+            f"scoring.min_conversations ({gate}): the score will be gated to 0"
+        )
     return settings
 
 

@@ -78,7 +78,15 @@ class LocalStack:
 
     def _start(self) -> None:
         region = self.resources.region
-        self._set_env({"AWS_DEFAULT_REGION": region, "AWS_REGION": region})
+        self._set_env(
+            {
+                "AWS_DEFAULT_REGION": region,
+                "AWS_REGION": region,
+                "POWERTOOLS_SERVICE_NAME": "dfab",
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("DFAB_LOG_LEVEL", "ERROR"),
+                "POWERTOOLS_METRICS_NAMESPACE": "dfab-local",
+            }
+        )
         boto3.setup_default_session(region_name=region)
         flow = read_flow(self.root, region)
         handlers = {lid: load_handler(spec) for lid, spec in flow.functions.items()}
@@ -104,14 +112,7 @@ class LocalStack:
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/dfab-local-state-machine",
         )
         res.state_machine_arn = machine["stateMachineArn"]
-        self._set_env(
-            {
-                **res.environment(),
-                "POWERTOOLS_SERVICE_NAME": "dfab",
-                "POWERTOOLS_LOG_LEVEL": os.environ.get("DFAB_LOG_LEVEL", "ERROR"),
-                "POWERTOOLS_METRICS_NAMESPACE": "dfab-local",
-            }
-        )
+        self._set_env(res.environment())
         lambda_runtime.reset(self.settings)
 
     def __exit__(
@@ -188,9 +189,13 @@ class LocalStack:
 
     def execution_states(self, submission_id: str) -> list[str]:
         """Names of the states entered so far, in order (for progress display)."""
-        out = self.resources.sfn.get_execution_history(
-            executionArn=self.execution_arn(submission_id), maxResults=1000
-        )
+        sfn = self.resources.sfn
+        try:
+            out = sfn.get_execution_history(
+                executionArn=self.execution_arn(submission_id), maxResults=1000
+            )
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return []
         return [
             e["stateEnteredEventDetails"]["name"]
             for e in out["events"]
