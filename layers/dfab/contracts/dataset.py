@@ -22,8 +22,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 SCHEMA_VERSION = 1
+#: Deepest nesting allowed in free-form JSON (metadata, tool schemas, call arguments):
+#: keeps every check recursion-free and the verdict the same on every machine.
+MAX_JSON_DEPTH = 64
 Role = Literal["system", "user", "assistant", "tool"]
 Difficulty = Literal["easy", "medium", "hard"]
 
@@ -56,14 +60,38 @@ def _utf8_len(text: str) -> int:
     return len(text.encode("utf-8", errors="surrogatepass"))
 
 
+def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether decoded JSON nests deeper than `limit` (a scalar is depth 0); iterative."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below = []
+        for item in level:
+            for child in item.values() if isinstance(item, dict) else item:
+                if isinstance(child, dict | list):
+                    below.append(child)
+        level = below
+    return False
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_STRICT_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class ToolFunction(_Strict):
     """A declared function tool; `parameters` is a JSON Schema object."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     description: str | None = None
@@ -85,6 +113,8 @@ class FunctionCall(_Strict):
     @classmethod
     def _normalize_arguments(cls, value: Any) -> Any:
         if isinstance(value, dict):
+            if json_depth_exceeds(value):
+                raise ValueError(f"nests deeper than {MAX_JSON_DEPTH} levels")
             return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         return value
 
@@ -92,11 +122,17 @@ class FunctionCall(_Strict):
     @classmethod
     def _json_object(cls, value: str) -> str:
         try:
-            decoded = json.loads(value)
+            decoded = _STRICT_JSON.decode(value)
         except json.JSONDecodeError as exc:
             raise ValueError(f"is not valid JSON ({exc.msg} at char {exc.pos})") from exc
+        except RecursionError as exc:
+            raise ValueError(f"nests deeper than {MAX_JSON_DEPTH} levels") from exc
+        except ValueError as exc:  # NaN/Infinity, integers over the digit limit
+            raise ValueError(f"is not valid JSON ({exc})") from exc
         if not isinstance(decoded, dict):
             raise ValueError("must encode a JSON object")
+        if json_depth_exceeds(decoded):
+            raise ValueError(f"nests deeper than {MAX_JSON_DEPTH} levels")
         return value
 
     def decoded_arguments(self) -> dict[str, Any]:
@@ -136,11 +172,20 @@ class Message(_Strict):
                 if data.get("reasoning_content") not in (None, value):
                     raise ValueError(f"both 'reasoning_content' and its alias '{alias}' are set")
                 data["reasoning_content"] = value
-        content = data.get("content")
-        if isinstance(content, list):
-            parts = [TextPart.model_validate(p) for p in content]
-            data["content"] = "\n".join(p.text for p in parts)
         return data
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _join_parts(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        texts: list[str] = []
+        for k, part in enumerate(value):
+            try:
+                texts.append(TextPart.model_validate(part).text)
+            except ValidationError as exc:
+                raise ValueError(f"part {k} is not a {{'type': 'text', 'text': str}}") from exc
+        return "\n".join(texts)
 
     @property
     def text(self) -> str:
@@ -154,6 +199,16 @@ class Task(_Strict):
     language: str | list[str] | None = None
     difficulty: Difficulty | None = None
     summary: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_shape(cls, value: Any) -> Any:
+        # One clear error instead of one per union member ("task.language.str").
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, list) and all(isinstance(x, str) for x in value):
+            return value
+        raise ValueError("must be a string or a list of strings")
 
     @property
     def languages(self) -> list[str]:
@@ -169,8 +224,8 @@ def _check_relative_path(path: str) -> None:
     if any(ord(c) < 32 for c in path) or "\x7f" in path:
         raise ValueError(f"file path {path!r} contains control characters")
     parts = PurePosixPath(path).parts
-    if any(part in ("..", ".") for part in path.split("/")) or not parts:
-        raise ValueError(f"file path {path!r} must not contain '.' or '..' components")
+    if any(part in ("", "..", ".") for part in path.split("/")) or not parts:
+        raise ValueError(f"file path {path!r} must not contain empty, '.' or '..' components")
 
 
 class Verification(_Strict):
@@ -215,6 +270,18 @@ class Conversation(_Strict):
     messages: list[Message]
     verification: Verification | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _exact_version(cls, value: Any) -> Any:
+        # Literal[1] alone would also take True and 1.0 (they compare equal to 1).
+        if type(value) is not int:
+            raise PydanticCustomError(
+                "schema_version",
+                "schema_version must be the integer 1, got {value!r}",
+                {"value": value},
+            )
+        return value
 
     def tool_names(self) -> set[str]:
         return {t.function.name for t in self.tools}
@@ -277,10 +344,18 @@ def conversation_rules(conv: Conversation, limits: DatasetLimits) -> list[Violat
         )
         if n == 0:
             return v
-    if _utf8_len(json.dumps(conv.metadata, ensure_ascii=False)) > limits.max_metadata_bytes:
-        v.append(
-            Violation("metadata.size", "metadata", f"over {limits.max_metadata_bytes} bytes")
-        )
+    if json_depth_exceeds(conv.metadata):
+        v.append(Violation("json.too_deep", "metadata", f"nests over {MAX_JSON_DEPTH} levels"))
+    elif _utf8_len(json.dumps(conv.metadata, ensure_ascii=False)) > limits.max_metadata_bytes:
+        v.append(Violation("metadata.size", "metadata", f"over {limits.max_metadata_bytes} bytes"))
+    for t, tool in enumerate(conv.tools):
+        free = [tool.function.parameters, *(tool.function.model_extra or {}).values()]
+        if json_depth_exceeds(free, MAX_JSON_DEPTH + 1):
+            v.append(
+                Violation(
+                    "json.too_deep", f"tools[{t}].function", f"nests over {MAX_JSON_DEPTH} levels"
+                )
+            )
 
     declared = conv.tool_names()
     if len(declared) != len(conv.tools):
@@ -313,9 +388,7 @@ def conversation_rules(conv: Conversation, limits: DatasetLimits) -> list[Violat
             if msg.tool_calls:
                 v.append(Violation("tool_calls.not_assistant", where, "only assistants call"))
             if msg.reasoning_content is not None:
-                v.append(
-                    Violation("reasoning.not_assistant", where, "reasoning only on assistant")
-                )
+                v.append(Violation("reasoning.not_assistant", where, "reasoning only on assistant"))
         if msg.role == "assistant":
             if pending:
                 v.append(_unanswered(pending))

@@ -1,0 +1,1 @@
+"""Dataset files: the streaming JSONL parser, its summary, and the Parquet form."""
