@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from dfab.settings import Settings
 from dfab.storage.tables import BEST_SCORES, SUBMISSIONS
@@ -60,7 +61,10 @@ class Resources:
 
     @cached_property
     def s3(self) -> Any:
-        return self._client("s3")
+        # SigV4 explicitly: presigned URLs handed to the sandbox task must be v4-signed.
+        return boto3.client(
+            "s3", region_name=self.region, config=Config(signature_version="s3v4")
+        )
 
     @cached_property
     def dynamodb(self) -> Any:
