@@ -100,6 +100,12 @@ class GenerationSettings(_Section):
     seed: int | None = Field(
         None, ge=0, description="Fixed seed; default derives it from the submission id."
     )
+    probe_conversations: int = Field(
+        10,
+        ge=0,
+        description="A second, small run with another seed, in the same task (0: none). "
+        "Scoring compares it with the main dataset, so output that ignores the seed shows.",
+    )
 
 
 class VerificationSettings(_Section):

@@ -95,7 +95,7 @@ def s3() -> Iterator[Any]:
 def _settings(**sandbox: Any) -> Settings:
     return Settings(
         sandbox=SandboxSettings(wall_timeout_s=60, memory_mb=512, **sandbox),
-        generation=GenerationSettings(num_conversations=4),
+        generation=GenerationSettings(num_conversations=4, probe_conversations=2),
         verification=VerificationSettings(max_total_s=60),
     )
 
@@ -156,6 +156,13 @@ def test_generate_uploads_dataset_and_result(s3: Any) -> None:
     # The envelope was burnt after reading: its URL is now useless to anyone.
     listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="tasks/").get("Contents", [])
     assert listed == []
+    # The probe: a second, small run with another seed, kept for scoring.
+    probe = result["probe"]
+    assert probe["exit_reason"] == "ok" and probe["uploaded"] is True
+    assert probe["seed"] != 42 and probe["count"] == settings.generation.probe_conversations
+    probe_body = s3.get_object(Bucket=BUCKET, Key=keys.probe_dataset_key(SUB))["Body"].read()
+    assert len(probe_body.splitlines()) == probe["count"]
+    assert probe_body.splitlines()[0] != body.splitlines()[0]  # the seed changed the data
 
 
 def test_failing_harness_still_leaves_a_result_document(s3: Any) -> None:

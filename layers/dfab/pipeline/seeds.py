@@ -16,3 +16,9 @@ def derive_seed(submission_id: str, purpose: str) -> int:
 def generation_seed(submission_id: str, settings: Settings) -> int:
     fixed = settings.generation.seed
     return fixed if fixed is not None else derive_seed(submission_id, "generation")
+
+
+def probe_seed(seed: int) -> int:
+    """The probe run's seed: derived from the main seed, never equal to it."""
+    derived = derive_seed(str(seed), "probe")
+    return derived if derived != seed else derived ^ 1

@@ -25,6 +25,11 @@ def dataset_key(submission_id: str) -> str:
     return _result(submission_id, "dataset.jsonl")
 
 
+def probe_dataset_key(submission_id: str) -> str:
+    """The second, small generation with another seed (see GenerationSettings)."""
+    return _result(submission_id, "probe.jsonl")
+
+
 def generation_result_key(submission_id: str) -> str:
     return _result(submission_id, "generation.json")
 

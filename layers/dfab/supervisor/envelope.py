@@ -39,6 +39,15 @@ class DatasetUpload(_Doc):
     abort_url: str
 
 
+class ProbeRun(_Doc):
+    """A second, small generation with another seed; its output goes to one PUT URL."""
+
+    count: int = Field(ge=1)
+    seed: int = Field(ge=0)
+    put_url: str
+    max_bytes: int = Field(PART_SIZE, ge=1, description="Larger probe output is not kept.")
+
+
 class TaskEnvelope(_Doc):
     """Everything one sandbox task (generate or verify) needs; schema v1."""
 
@@ -59,3 +68,4 @@ class TaskEnvelope(_Doc):
     dataset_upload: DatasetUpload | None = None
     dataset_url: str | None = Field(None, description="verify: presigned GET of the dataset.")
     sample_ids: list[str] = Field(default_factory=list)
+    probe: ProbeRun | None = Field(None, description="generate: the seed-dependence probe.")

@@ -10,6 +10,7 @@ import json
 import math
 from typing import Any
 
+from dfab.pipeline.seeds import probe_seed
 from dfab.settings import Settings
 from dfab.storage import keys
 from dfab.storage.keys import ArchiveFormat, TaskMode
@@ -18,6 +19,7 @@ from dfab.supervisor.envelope import (
     PART_SIZE,
     TASK_URL_ENV,
     DatasetUpload,
+    ProbeRun,
     TaskEnvelope,
 )
 
@@ -30,7 +32,8 @@ URL_MARGIN_S = 600
 def task_timeout_s(mode: TaskMode, settings: Settings) -> int:
     """A safe Step Functions TimeoutSeconds for the task: its own budget plus overhead."""
     if mode == "generate":
-        return settings.sandbox.wall_timeout_s + TASK_OVERHEAD_S
+        runs = 2 if settings.generation.probe_conversations > 0 else 1  # main + probe
+        return runs * settings.sandbox.wall_timeout_s + TASK_OVERHEAD_S
     return settings.verification.max_total_s + TASK_OVERHEAD_S
 
 
@@ -84,6 +87,19 @@ def prepare_task(
         if mode == "generate"
         else keys.verification_result_key(submission_id)
     )
+    probe = None
+    if mode == "generate" and settings.generation.probe_conversations > 0:
+        probe = ProbeRun(
+            count=settings.generation.probe_conversations,
+            seed=probe_seed(seed),
+            put_url=_presign(
+                s3_client,
+                "put_object",
+                {**get, "Key": keys.probe_dataset_key(submission_id)},
+                exp,
+                "PUT",
+            ),
+        )
     envelope = TaskEnvelope(
         mode=mode,
         submission_id=submission_id,
@@ -105,6 +121,7 @@ def prepare_task(
         if mode == "verify"
         else None,
         sample_ids=list(sample_ids or []),
+        probe=probe,
     )
     s3_client.put_object(
         Bucket=bucket,

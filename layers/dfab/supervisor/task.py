@@ -114,7 +114,41 @@ def _generate(
     if result.ok:
         assert env.dataset_upload is not None
         doc["upload"] = transfer.upload_file(env.dataset_upload, output)
+        if env.probe is not None:
+            doc["probe"] = _probe(env, harness, scratch, settings, sandbox)
     return doc
+
+
+def _probe(
+    env: TaskEnvelope, harness: Path, scratch: Path, settings: Settings, sandbox: Sandbox
+) -> dict[str, Any]:
+    """Run the harness again, small, with another seed; keep its output for scoring.
+
+    A failing probe does not fail the submission (the main run succeeded); the scorer
+    reads what happened from this summary.
+    """
+    assert env.probe is not None
+    output = scratch / "probe.jsonl"
+    result = run_generation(
+        harness,
+        output,
+        count=env.probe.count,
+        seed=env.probe.seed,
+        settings=settings,
+        sandbox=sandbox,
+    )
+    summary: dict[str, Any] = {
+        "seed": env.probe.seed,
+        "count": env.probe.count,
+        "exit_reason": result.exit_reason,
+        "output_lines": result.output_lines,
+        "output_sha256": result.output_sha256,
+        "uploaded": False,
+    }
+    if result.ok and output.stat().st_size <= env.probe.max_bytes:
+        transfer.put_bytes(env.probe.put_url, output.read_bytes(), what="probe upload")
+        summary["uploaded"] = True
+    return summary
 
 
 def _sampled_blocks(
