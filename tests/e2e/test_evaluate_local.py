@@ -224,8 +224,16 @@ def test_cli_evaluate_failing_harness_exits_1(tmp_path: Path) -> None:
     archive = tmp_path / "h.zip"
     archive.write_bytes(harness.data)
     proc = subprocess.run(
-        [sys.executable, "-m", "dfab.cli.main", "evaluate", str(archive), "--json",
-         "--out", str(tmp_path / "out")],
+        [
+            sys.executable,
+            "-m",
+            "dfab.cli.main",
+            "evaluate",
+            str(archive),
+            "--json",
+            "--out",
+            str(tmp_path / "out"),
+        ],
         capture_output=True,
         text=True,
         check=False,

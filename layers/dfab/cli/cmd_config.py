@@ -8,7 +8,6 @@ import json
 import yaml
 
 from dfab.cli.errors import EXIT_OK
-from dfab.scoring.aggregate import check_scoring_config
 from dfab.settings import load_settings
 from dfab.settings_example import render_example
 
@@ -32,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
         print(render_example(), end="")
         return EXIT_OK
     settings = load_settings(args.config)
+    from dfab.scoring.aggregate import check_scoring_config  # heavy: only when run
+
     check_scoring_config(settings)
     doc = {"config_hash": settings.config_hash(), "settings": settings.model_dump(mode="json")}
     if args.json:

@@ -12,7 +12,6 @@ from rich.console import Console
 from dfab.cli.errors import EXIT_NEGATIVE, EXIT_OK, UsageError
 from dfab.cli.render import is_positive, render_report
 from dfab.contracts.submission import SubmissionStatus
-from dfab.scoring.aggregate import check_scoring_config
 from dfab.settings import Settings, load_settings
 
 _STATE_LABELS = {
@@ -62,6 +61,8 @@ def _settings(args: argparse.Namespace) -> Settings:
             raise UsageError("--seed must be a non-negative integer")
         gen["seed"] = args.seed
     settings = settings.model_copy(update={"generation": type(settings.generation)(**gen)})
+    from dfab.scoring.aggregate import check_scoring_config  # heavy: only when run
+
     check_scoring_config(settings)
     wanted, gate = settings.generation.num_conversations, settings.scoring.min_conversations
     if wanted < gate and not args.json:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from dfab.contracts.reasons import ReasonClass
 from dfab.contracts.report import SignalResult
 from dfab.contracts.submission import SubmissionStatus, utc_now
-from dfab.contracts.reasons import ReasonClass
 from dfab.pipeline.errors import StageFailed
 from dfab.pipeline.facts import ParseDocument
 from dfab.scoring.aggregate import build_report

@@ -21,8 +21,11 @@ class ParseDocument(BaseModel):
 
     def report_view(self) -> dict[str, Any]:
         """What a score report shows of the dataset (no id lists)."""
-        return {**self.summary.model_dump(mode="json"), "requested": self.requested,
-                "verifiable": len(self.verifiable_ids)}
+        return {
+            **self.summary.model_dump(mode="json"),
+            "requested": self.requested,
+            "verifiable": len(self.verifiable_ids),
+        }
 
     def facts(self) -> DatasetFacts:
         s = self.summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from dfab import SCORER_VERSION
@@ -35,7 +36,8 @@ def mark_failed(
     if parsed is not None:
         report.dataset = ParseDocument.model_validate(parsed).report_view()
     objects.put_json(res, keys.report_key(submission_id), report.dump())
-    try:
+    # Already final (a retried MarkFailed): the first verdict stands.
+    with contextlib.suppress(TransitionRefused):
         transition(
             res,
             submission_id,
@@ -43,6 +45,4 @@ def mark_failed(
             reason=reason,
             fields={"score": 0.0, "report_key": keys.report_key(submission_id)},
         )
-    except TransitionRefused:
-        pass  # already final (a retried MarkFailed); the first verdict stands
     return {"status": "FAILED", "reason": reason.dump()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,6 @@ def parse_dataset(res: Resources, settings: Settings, submission_id: str) -> dic
         verifiable_ids=result.verifiable_ids,
     )
     objects.put_json(res, keys.parse_summary_key(submission_id), doc.model_dump(mode="json"))
-    try:
+    with contextlib.suppress(TransitionRefused):  # a retried step
         transition(res, submission_id, SubmissionStatus.SCORING)
-    except TransitionRefused:
-        pass  # a retried step
     return {"valid": result.summary.valid, "invalid": result.summary.invalid}

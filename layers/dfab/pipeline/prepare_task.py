@@ -6,6 +6,7 @@ hands the task a single envelope URL through the ECS container overrides.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from typing import Any, Literal
 
@@ -37,10 +38,9 @@ def prepare_stage(res: Resources, settings: Settings, submission_id: str, stage:
         )
     fmt = "tar.gz" if record.archive_key.endswith(".tar.gz") else "zip"
     if stage == "generate":
-        try:
+        # A retried step finds the status already at or past GENERATING.
+        with contextlib.suppress(TransitionRefused):
             transition(res, submission_id, SubmissionStatus.GENERATING)
-        except TransitionRefused:
-            pass  # a retried step; the status is already at or past GENERATING
         out = prepare_task(
             res.s3,
             res.bucket,

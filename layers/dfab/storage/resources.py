@@ -62,9 +62,7 @@ class Resources:
     @cached_property
     def s3(self) -> Any:
         # SigV4 explicitly: presigned URLs handed to the sandbox task must be v4-signed.
-        return boto3.client(
-            "s3", region_name=self.region, config=Config(signature_version="s3v4")
-        )
+        return boto3.client("s3", region_name=self.region, config=Config(signature_version="s3v4"))
 
     @cached_property
     def dynamodb(self) -> Any:

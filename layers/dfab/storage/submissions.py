@@ -91,7 +91,8 @@ def transition(
             TableName=res.submissions_table,
             Key={"submission_id": {"S": submission_id}},
             UpdateExpression="SET " + ", ".join(sets),
-            ConditionExpression=f"attribute_exists(submission_id) AND #st IN ({', '.join(placeholders)})",
+            ConditionExpression="attribute_exists(submission_id) AND "
+            f"#st IN ({', '.join(placeholders)})",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
