@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dfab.contracts.dataset import DatasetLimits
+from dfab.intake.settings import IntakeSettings
 
 CONFIG_ENV = "DFAB_CONFIG"
 
@@ -153,6 +154,7 @@ class Settings(_Section):
     generation: GenerationSettings = GenerationSettings()
     verification: VerificationSettings = VerificationSettings()
     scoring: ScoringSettings = ScoringSettings()
+    intake: IntakeSettings = IntakeSettings()
     storage: StorageSettings = StorageSettings()
 
     def config_hash(self) -> str:

@@ -18,7 +18,19 @@ from dfab.cli.errors import EXIT_USAGE, UsageError
 from dfab.settings import ConfigError
 
 #: Command modules, in help order.
-COMMANDS: tuple[str, ...] = ("evaluate", "generate", "score", "init", "schemas", "config")
+COMMANDS: tuple[str, ...] = (
+    "evaluate",
+    "generate",
+    "score",
+    "check",
+    "submit",
+    "status",
+    "keygen",
+    "serve",
+    "init",
+    "schemas",
+    "config",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -5,10 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
-from dfab.archive import pack_directory
 from dfab.contracts.report import ScoreReport
 from dfab.contracts.submission import (
     SubmissionRecord,
@@ -16,6 +13,7 @@ from dfab.contracts.submission import (
     new_submission_id,
     utc_now,
 )
+from dfab.local.harness import HarnessArchive, InputError, read_harness
 from dfab.local.stack import FINAL_EXECUTION_STATES, LocalStack
 from dfab.storage import keys, objects
 from dfab.storage.submissions import create_submission, get_submission
@@ -23,36 +21,13 @@ from dfab.storage.submissions import create_submission, get_submission
 LOCAL_HOTKEY = "local-miner"
 Progress = Callable[[SubmissionStatus, list[str]], None]
 
-
-class InputError(ValueError):
-    """The path given is not something `dfab evaluate` can read."""
-
-
-@dataclass(frozen=True)
-class HarnessArchive:
-    data: bytes
-    fmt: str  # "zip" | "tar.gz"
-    source: Path
-
-
-def read_harness(path: Path) -> HarnessArchive:
-    """A harness directory is packed reproducibly; an archive is taken as it is."""
-    if not path.exists():
-        raise InputError(f"{path} does not exist; give a harness directory or archive")
-    if path.is_dir():
-        if not (path / "harness.toml").is_file():
-            raise InputError(
-                f"{path} has no harness.toml at its root; `dfab init DIR` scaffolds one"
-            )
-        return HarnessArchive(pack_directory(path, "zip"), "zip", path)
-    name = path.name.lower()
-    if name.endswith(".zip"):
-        fmt = "zip"
-    elif name.endswith((".tar.gz", ".tgz")):
-        fmt = "tar.gz"
-    else:
-        raise InputError(f"{path} is neither a directory nor a .zip/.tar.gz archive")
-    return HarnessArchive(path.read_bytes(), fmt, path)
+__all__ = [
+    "HarnessArchive",
+    "InputError",
+    "dataset_bytes",
+    "evaluate_in_stack",
+    "read_harness",
+]
 
 
 def evaluate_in_stack(

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote_plus
 
 import boto3
 from moto import mock_aws
 
 from dfab import lambda_runtime
 from dfab.local.aws_router import LocalAwsRouter
+from dfab.local.env import EnvOverlay, lambda_like_environment
 from dfab.local.handlers import LocalLambdaContext, load_handler
 from dfab.local.project import project_root
+from dfab.local.provision import provision
 from dfab.local.template import ACCOUNT, read_flow
 from dfab.settings import Settings
 from dfab.storage.resources import Resources
-from dfab.storage.tables import ALL_TABLES, BEST_SCORES, SUBMISSIONS
 
 TaskFunction = Callable[[Mapping[str, str]], int]
 FINAL_EXECUTION_STATES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
@@ -58,61 +59,29 @@ class LocalStack:
         )
         self._task_function = task_function or _default_task_function
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
-        self._saved_env: dict[str, str | None] = {}
+        self._env = EnvOverlay()
         self.router: LocalAwsRouter | None = None
 
     # ------------------------------------------------------------------ lifecycle
-    def _set_env(self, values: Mapping[str, str]) -> None:
-        for key, value in values.items():
-            self._saved_env.setdefault(key, os.environ.get(key))
-            os.environ[key] = value
-
     def __enter__(self) -> LocalStack:
         self._mock.start()
         try:
             self._start()
         except BaseException:
             self._mock.stop()
+            self._env.restore()
             raise
         return self
 
     def _start(self) -> None:
         region = self.resources.region
-        self._set_env(
-            {
-                "AWS_DEFAULT_REGION": region,
-                "AWS_REGION": region,
-                "POWERTOOLS_SERVICE_NAME": "dfab",
-                "POWERTOOLS_LOG_LEVEL": os.environ.get("DFAB_LOG_LEVEL", "ERROR"),
-                "POWERTOOLS_METRICS_NAMESPACE": "dfab-local",
-            }
-        )
+        self._env.set(lambda_like_environment(region))
         boto3.setup_default_session(region_name=region)
         flow = read_flow(self.root, region)
         handlers = {lid: load_handler(spec) for lid, spec in flow.functions.items()}
         self.router = LocalAwsRouter(handlers, self._task_function, region)
         self.router.install(boto3.DEFAULT_SESSION.events)  # type: ignore[union-attr]
-
-        res = self.resources
-        if region == "us-east-1":
-            res.s3.create_bucket(Bucket=res.bucket)
-        else:
-            res.s3.create_bucket(
-                Bucket=res.bucket, CreateBucketConfiguration={"LocationConstraint": region}
-            )
-        names = {
-            SUBMISSIONS.logical_id: res.submissions_table,
-            BEST_SCORES.logical_id: res.best_scores_table,
-        }
-        for spec in ALL_TABLES:
-            res.dynamodb.create_table(**spec.create_kwargs(names.get(spec.logical_id)))
-        machine = res.sfn.create_state_machine(
-            name=f"dfab-{flow.state_machine_id}",
-            definition=flow.definition,
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/dfab-local-state-machine",
-        )
-        res.state_machine_arn = machine["stateMachineArn"]
-        self._set_env(res.environment())
+        self._env.set(provision(self.resources, flow))
         lambda_runtime.reset(self.settings)
 
     def __exit__(
@@ -126,12 +95,7 @@ class LocalStack:
         lambda_runtime.reset()
         self._mock.stop()
         boto3.DEFAULT_SESSION = None
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._saved_env.clear()
+        self._env.restore()
 
     # ------------------------------------------------------------------ actions
     def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
@@ -145,6 +109,7 @@ class LocalStack:
 
     def deliver_upload(self, key: str) -> Any:
         """What S3 -> SQS -> validate does on AWS: one SQS record holding the S3 event."""
+        head = self.resources.s3.head_object(Bucket=self.resources.bucket, Key=key)
         s3_event = {
             "Records": [
                 {
@@ -152,7 +117,11 @@ class LocalStack:
                     "eventName": "ObjectCreated:Post",
                     "s3": {
                         "bucket": {"name": self.resources.bucket},
-                        "object": {"key": key.replace(" ", "+")},
+                        "object": {
+                            "key": quote_plus(key, safe="/"),
+                            "size": int(head["ContentLength"]),
+                            "eTag": str(head["ETag"]).strip('"'),
+                        },
                     },
                 }
             ]

@@ -1,8 +1,14 @@
 """Validate an uploaded archive and queue it for evaluation (or reject it).
 
-Runs on every S3 ObjectCreated delivery. Idempotent by construction: the first
-delivery moves the record out of PENDING_UPLOAD; a duplicate finds it already moved
-and starts nothing.
+Runs on every S3 ObjectCreated delivery. Idempotent twice over: the validate handler
+runs each (bucket, key, etag) once (Powertools idempotency), and here the first
+delivery moves the record out of PENDING_UPLOAD, so any later one finds it already
+moved and starts nothing.
+
+The archive that passed is copied to `results/{id}/harness.{fmt}` and the record's
+`archive_key` points there from QUEUED on: the presigned POST stays usable until it
+expires, so the object under `uploads/` could be replaced after validation, and the
+sandbox must only ever run the bytes that were checked.
 """
 
 from __future__ import annotations
@@ -13,23 +19,31 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import ClientError
 
+from dfab import SCORER_VERSION
 from dfab.archive import extract_archive
 from dfab.contracts.allowlist import RUNTIME_ALLOWLIST
 from dfab.contracts.manifest import load_harness
-from dfab import SCORER_VERSION
 from dfab.contracts.reasons import Reason, ReasonClass, VerdictError
 from dfab.contracts.report import ScoreReport
 from dfab.contracts.submission import SubmissionRecord, SubmissionStatus
+from dfab.intake.s3_events import UploadNotice
 from dfab.pipeline.seeds import generation_seed
 from dfab.settings import Settings
 from dfab.storage import keys, objects
 from dfab.storage.resources import Resources
-from dfab.storage.submissions import TransitionRefused, get_submission, transition
+from dfab.storage.submissions import (
+    SubmissionNotFound,
+    TransitionRefused,
+    get_submission,
+    transition,
+)
 
 _KEY = re.compile(r"^uploads/(?P<hotkey>[^/]+)/(?P<sid>[A-Za-z0-9_-]+)\.(?P<fmt>zip|tar\.gz)$")
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -44,29 +58,40 @@ class UploadKey:
         return cls(m["hotkey"], m["sid"], m["fmt"]) if m else None
 
 
+def validated_archive_key(submission_id: str, fmt: str) -> str:
+    """Where the checked bytes live; only the validate step writes there."""
+    return f"results/{submission_id}/harness.{fmt}"
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        for block in iter(lambda: f.read(_CHUNK), b""):
             h.update(block)
     return h.hexdigest()
 
 
-def _check_archive(record: SubmissionRecord, path: Path, fmt: str, settings: Settings) -> dict:
-    """All pre-execution checks; raises VerdictError with the reason to reject."""
+def _check_archive(
+    record: SubmissionRecord | None, path: Path, fmt: str, settings: Settings
+) -> dict[str, Any]:
+    """All pre-execution checks; raises VerdictError with the reason to reject.
+
+    `record` is the submission with the size and sha256 its hotkey signed; None when
+    `dfab check` runs the same checks on a miner's machine (nothing signed yet).
+    """
     size = path.stat().st_size
     if size > settings.archive.max_archive_bytes:
         raise VerdictError(
             ReasonClass.TOO_LARGE,
             f"archive is {size} bytes; the limit is {settings.archive.max_archive_bytes}",
         )
-    if record.archive_size is not None and size != record.archive_size:
+    if record is not None and record.archive_size is not None and size != record.archive_size:
         raise VerdictError(
             ReasonClass.CHECKSUM_MISMATCH,
             f"uploaded {size} bytes but the signed request declared {record.archive_size}",
         )
     digest = _sha256(path)
-    if record.archive_sha256 is not None and digest != record.archive_sha256:
+    if record is not None and record.archive_sha256 is not None and digest != record.archive_sha256:
         raise VerdictError(
             ReasonClass.CHECKSUM_MISMATCH,
             f"uploaded archive has sha256 {digest}, the signed request declared "
@@ -74,14 +99,31 @@ def _check_archive(record: SubmissionRecord, path: Path, fmt: str, settings: Set
         )
     with tempfile.TemporaryDirectory(prefix="dfab-validate-") as tmp:
         root = Path(tmp) / "harness"
-        extract_archive(path, root, settings.archive, declared_format=fmt)  # type: ignore[arg-type]
+        listing = extract_archive(path, root, settings.archive, declared_format=fmt)  # type: ignore[arg-type]
         manifest = load_harness(root, RUNTIME_ALLOWLIST)
     return {
         "archive_sha256": digest,
         "archive_size": size,
         "harness_name": manifest.harness.name,
         "harness_version": manifest.harness.version,
+        "entries": len(listing.entries),
+        "unpacked_bytes": listing.unpacked_bytes,
     }
+
+
+def check_local_archive(path: Path, fmt: str, settings: Settings) -> dict[str, Any]:
+    """`dfab check`: exactly the checks an upload gets, minus the signed size/sha256."""
+    return _check_archive(None, path, fmt, settings)
+
+
+def validate_notice(res: Resources, settings: Settings, notice: UploadNotice) -> dict[str, Any]:
+    """One S3 notification; the JSON-able outcome is what idempotency stores."""
+    if notice.bucket and notice.bucket != res.bucket:
+        return {"key": notice.key, "outcome": "ignored", "why": "another bucket"}
+    record = validate_upload(res, settings, notice.key)
+    if record is None:
+        return {"key": notice.key, "outcome": "ignored", "why": "not a submission upload"}
+    return {"key": notice.key, "submission_id": record.submission_id, "status": record.status}
 
 
 def validate_upload(res: Resources, settings: Settings, key: str) -> SubmissionRecord | None:
@@ -90,6 +132,12 @@ def validate_upload(res: Resources, settings: Settings, key: str) -> SubmissionR
     if parsed is None:
         return None
     sid = parsed.submission_id
+    try:
+        record = get_submission(res, sid)
+    except SubmissionNotFound:
+        return None  # nothing was presigned for this key
+    if record.archive_key != key and record.status == SubmissionStatus.PENDING_UPLOAD:
+        return None  # not the key this submission's upload was bound to
     try:
         transition(res, sid, SubmissionStatus.VALIDATING)
     except TransitionRefused:
@@ -105,6 +153,38 @@ def validate_upload(res: Resources, settings: Settings, key: str) -> SubmissionR
         return transition(res, sid, SubmissionStatus.FAILED, reason=reason)
 
 
+def _download_capped(res: Resources, key: str, dest: Path, limit: int) -> bool:
+    """Copy the upload to `dest`, refusing (TOO_LARGE) past `limit` bytes; False if gone.
+
+    On AWS the presigned POST already capped the size; moto does not, and a download
+    must never fill the function's disk.
+    """
+    try:
+        obj = res.s3.get_object(Bucket=res.bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return False
+        raise
+    body = obj["Body"]
+    declared = int(obj.get("ContentLength") or 0)
+    too_large = VerdictError(
+        ReasonClass.TOO_LARGE,
+        f"the upload is over the archive limit of {limit} bytes",
+    )
+    if declared > limit:
+        body.close()
+        raise too_large
+    got = 0
+    with dest.open("wb") as out:
+        for chunk in iter(lambda: body.read(_CHUNK), b""):
+            got += len(chunk)
+            if got > limit:
+                body.close()
+                raise too_large
+            out.write(chunk)
+    return True
+
+
 def _validate_and_queue(
     res: Resources, settings: Settings, key: str, parsed: UploadKey
 ) -> SubmissionRecord:
@@ -112,14 +192,17 @@ def _validate_and_queue(
     record = get_submission(res, sid)
     with tempfile.TemporaryDirectory(prefix="dfab-upload-") as tmp:
         path = Path(tmp) / f"archive.{parsed.fmt}"
-        if not objects.download(res, key, path):
-            return reject(
-                res, settings, record, VerdictError(ReasonClass.CORRUPT, "the upload is gone")
-            )
         try:
+            if not _download_capped(res, key, path, settings.archive.max_archive_bytes):
+                raise VerdictError(ReasonClass.CORRUPT, "the upload is gone")
             fields = _check_archive(record, path, parsed.fmt, settings)
         except VerdictError as verdict:
             return reject(res, settings, record, verdict)
+        pinned = validated_archive_key(sid, parsed.fmt)
+        objects.upload(res, path, pinned)
+    fields.pop("entries", None)
+    fields.pop("unpacked_bytes", None)
+    fields["archive_key"] = pinned
     fields["seed"] = generation_seed(sid, settings)
     queued = transition(res, sid, SubmissionStatus.QUEUED, fields=fields)
     start_evaluation(res, sid)

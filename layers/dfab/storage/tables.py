@@ -67,4 +67,19 @@ BEST_SCORES = TableSpec(
     partition_key="hotkey",
 )
 
-ALL_TABLES: tuple[TableSpec, ...] = (SUBMISSIONS, BEST_SCORES)
+NONCES = TableSpec(
+    logical_id="NoncesTable",
+    env_var="DFAB_NONCES_TABLE",
+    default_name="dfab-nonces",
+    partition_key="nonce_key",
+    ttl_attribute="expires_at",
+)
+IDEMPOTENCY = TableSpec(
+    logical_id="IdempotencyTable",
+    env_var="DFAB_IDEMPOTENCY_TABLE",
+    default_name="dfab-idempotency",
+    partition_key="id",
+    ttl_attribute="expiration",
+)
+
+ALL_TABLES: tuple[TableSpec, ...] = (SUBMISSIONS, BEST_SCORES, NONCES, IDEMPOTENCY)

@@ -1,0 +1,1 @@
+"""One router per resource; `dfab.api.resolver.ROUTERS` lists them."""

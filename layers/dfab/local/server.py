@@ -1,0 +1,229 @@
+"""`LocalServer`: the deployed stack on loopback, for `dfab serve` and end-to-end tests.
+
+- moto in server mode (`ThreadedMotoServer` on 127.0.0.1) for S3, SQS, DynamoDB and
+  Step Functions, with moto's ASL interpreter executing the deployed definition;
+- every client of this process (handlers, Powertools, moto's interpreter) reaches it
+  through `AWS_ENDPOINT_URL`, and Lambda/ECS calls are answered in-process by the
+  same `LocalAwsRouter` hooks as `LocalStack` (moto's interpreter builds its clients
+  with `boto3.client`, i.e. from the default session the hooks are installed on);
+- S3 ObjectCreated -> SQS queue -> `UploadPoller` -> the deployed validate handler;
+- the deployed API handler on `http://127.0.0.1:PORT` (`ApiGatewayServer`), so the
+  presigned POSTs it returns point at the moto server.
+
+Nothing listens beyond loopback: moto has no authentication.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+
+import boto3
+import requests
+
+from dfab import lambda_runtime
+from dfab.local.apigw import ApiGatewayServer
+from dfab.local.aws_router import LocalAwsRouter
+from dfab.local.env import EnvOverlay, lambda_like_environment
+from dfab.local.handlers import load_handler
+from dfab.local.poller import UploadPoller
+from dfab.local.project import project_root
+from dfab.local.provision import provision, provision_upload_queue
+from dfab.local.template import read_flow
+from dfab.settings import Settings
+from dfab.storage.resources import Resources
+
+TaskFunction = Callable[[Mapping[str, str]], int]
+
+#: Credentials moto accepts; set so no real credentials are ever picked up.
+_FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "dfab-local", "AWS_SECRET_ACCESS_KEY": "dfab-local"}
+#: Variables that could point clients at a real account or another endpoint.
+_UNSET = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_SFN",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+)
+#: Request logs, and moto logging every failed evaluation (an expected outcome) as ERROR.
+_QUIET_LOGGERS = {"werkzeug": logging.ERROR, "moto.stepfunctions.parser": logging.CRITICAL}
+
+
+def _no_proxy(current: str | None) -> str:
+    return ",".join(x for x in (current, "127.0.0.1,localhost,::1") if x)
+
+
+class NotLoopback(ValueError):
+    """The requested host is not a loopback address."""
+
+
+def check_loopback(host: str) -> str:
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise NotLoopback(f"{host} is not a loopback address; the local stack has no authentication")
+
+
+def _default_task_function(env: Mapping[str, str]) -> int:
+    from dfab.supervisor import run_task_from_environment
+
+    return run_task_from_environment(env)
+
+
+class LocalServer:
+    """Start with `with LocalServer(settings) as server:`; `server.api_url` is the API."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "127.0.0.1",
+        api_port: int = 0,
+        moto_port: int = 0,
+        root: Path | None = None,
+        task_function: TaskFunction | None = None,
+        retry_visibility_s: int = 30,
+    ) -> None:
+        self.settings = settings
+        self.host = check_loopback(host)
+        self._api_port = api_port
+        self._moto_port = moto_port
+        self.root = root or project_root()
+        storage = settings.storage
+        self.resources = Resources(
+            region=storage.region,
+            bucket=storage.bucket,
+            submissions_table=storage.submissions_table,
+            best_scores_table=storage.best_scores_table,
+        )
+        self._task_function = task_function or _default_task_function
+        self._retry_visibility_s = retry_visibility_s
+        self._env = EnvOverlay()
+        self._log_levels: dict[str, int] = {}
+        self._moto: object | None = None
+        self.moto_url = ""
+        self.router: LocalAwsRouter | None = None
+        self.poller: UploadPoller | None = None
+        self._api: ApiGatewayServer | None = None
+
+    @property
+    def api_url(self) -> str:
+        if self._api is None:
+            raise RuntimeError("the server is not running")
+        return self._api.url
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> LocalServer:
+        try:
+            self.start()
+        except BaseException:
+            self.stop(wait=False)
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop(wait=exc_type is None)
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        for name, level in _QUIET_LOGGERS.items():
+            log = logging.getLogger(name)
+            self._log_levels[name] = log.level
+            log.setLevel(level)
+        server = ThreadedMotoServer(ip_address=self.host, port=self._moto_port, verbose=False)
+        server.start()
+        self._moto = server
+        host, port = server.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        self._env.unset(_UNSET)
+        self._env.set(
+            {
+                **lambda_like_environment(self.resources.region),
+                **_FAKE_CREDENTIALS,
+                "AWS_ENDPOINT_URL": self.moto_url,
+                # moto's interpreter sends the calls our hooks don't answer to this port.
+                "MOTO_PORT": str(port),
+                # Loopback traffic never goes through a configured HTTP proxy.
+                "NO_PROXY": _no_proxy(os.environ.get("NO_PROXY")),
+                "no_proxy": _no_proxy(os.environ.get("no_proxy")),
+            }
+        )
+        self._moto_config(execute_state_machine=True)
+
+    def _moto_config(self, *, execute_state_machine: bool) -> None:
+        """moto's documented server-mode switch for its Step Functions interpreter."""
+        with requests.Session() as http:
+            http.trust_env = False
+            reply = http.post(
+                f"{self.moto_url}/moto-api/config",
+                json={"stepfunctions": {"execute_state_machine": execute_state_machine}},
+                timeout=10,
+            )
+            reply.raise_for_status()
+
+    def start(self) -> None:
+        self._start_moto()
+        region = self.resources.region
+        boto3.setup_default_session(region_name=region)
+        flow = read_flow(self.root, region)
+        handlers = {lid: load_handler(spec) for lid, spec in flow.functions.items()}
+        self.router = LocalAwsRouter(handlers, self._task_function, region)
+        self.router.install(boto3.DEFAULT_SESSION.events)  # type: ignore[union-attr]
+        self._env.set(provision(self.resources, flow))
+        lambda_runtime.reset(self.settings)
+        sqs = boto3.client("sqs", region_name=region)
+        queue_url = provision_upload_queue(
+            self.resources, sqs, visibility_s=self._retry_visibility_s
+        )
+        self.poller = UploadPoller(sqs, queue_url, handlers["ValidateFunction"], region=region)
+        self.poller.start()
+        self._api = ApiGatewayServer(handlers["ApiFunction"], self.host, self._api_port)
+        self._api.start()
+
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop accepting work, let running sandbox tasks end (if `wait`), tear down.
+
+        Idempotent: a second call finds nothing left to stop.
+        """
+        if self._api is not None:
+            self._api.stop()
+            self._api = None
+        if self.poller is not None:
+            self.poller.stop()
+            self.poller = None
+        if self.router is not None:
+            self.router.close(wait=wait)
+            self.router = None
+        lambda_runtime.reset()
+        if self._moto is not None:
+            try:
+                self._moto_config(execute_state_machine=False)
+                with requests.Session() as http:
+                    http.trust_env = False
+                    http.post(f"{self.moto_url}/moto-api/reset", timeout=10)
+            except requests.RequestException:
+                pass  # tearing down anyway
+            self._moto.stop()  # type: ignore[attr-defined]
+            self._moto = None
+        boto3.DEFAULT_SESSION = None
+        self._env.restore()
+        for name, level in self._log_levels.items():
+            logging.getLogger(name).setLevel(level)
+        self._log_levels.clear()
