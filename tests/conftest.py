@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from moto import mock_aws
+
 from dfab.settings import Settings
 from dfab.storage.resources import Resources
 from dfab.storage.tables import ALL_TABLES, BEST_SCORES, SUBMISSIONS
-from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_HARNESS = ROOT / "examples" / "harness"

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from dfab.contracts.dataset import DatasetLimits
 from dfab.intake.settings import IntakeSettings
@@ -120,7 +127,7 @@ class VerificationSettings(_Section):
 
 
 class ScoringSettings(_Section):
-    """Gates and weights of the final score."""
+    """Gates, weights and budgets of the dataset score (docs/miner/scoring.md)."""
 
     min_conversations: int = Field(
         100, ge=1, description="Fewer valid conversations than this gates the score to 0."
@@ -128,14 +135,119 @@ class ScoringSettings(_Section):
     min_valid_fraction: float = Field(
         0.9, ge=0, le=1, description="A lower share of valid lines gates the score to 0."
     )
-    group_weights: dict[str, float] = Field(
-        default_factory=lambda: {"format": 1.0},
-        description="Signal group -> weight in the final score; unknown groups are refused.",
+    component_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_COMPONENT_WEIGHTS),
+        description="quality/agentic/originality -> weight in the final score (merged over "
+        "these defaults); an unmeasured originality is left out and the rest renormalized.",
+    )
+    agentic_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_AGENTIC_WEIGHTS),
+        description="Signal family -> weight inside the agentic component (merged over "
+        "these defaults).",
     )
     weights: dict[str, float] = Field(
-        default_factory=lambda: {"format.valid_fraction": 0.5, "format.volume": 0.5},
-        description="Signal name -> weight in its group; unknown names are refused.",
+        default_factory=lambda: dict(DEFAULT_SIGNAL_WEIGHTS),
+        description="Signal name -> weight inside its component or family (merged over these "
+        "defaults); unknown names are refused. Scale signals (format.volume, "
+        "integrity.clean_share, diversity.distinct_share) multiply instead and take no weight.",
     )
+    analysis_sample: int = Field(
+        500,
+        ge=50,
+        description="Conversations analysed in full (seeded by the submission id); larger "
+        "datasets are estimated from this sample. Duplicates are searched in all of them.",
+    )
+    near_duplicate_jaccard: float = Field(
+        0.8, gt=0, le=1, description="MinHash Jaccard over content shingles for a near-duplicate."
+    )
+    structure_jaccard: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="MinHash Jaccard over skeletons (words masked) for the same structure.",
+    )
+    structure_cap_fraction: float = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description="One structure (template) earns credit for at most this share of the "
+        "dataset's conversations.",
+    )
+    structure_cap_min: int = Field(
+        3, ge=1, description="...but always for at least this many conversations."
+    )
+    originality_full_credit: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Originality at or above this keeps full credit; below it the quality and "
+        "agentic components scale down linearly (a copy earns nothing even without a "
+        "plagiarism verdict).",
+    )
+    min_probe_difference: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of a second-seed probe generation that must differ from the "
+        "dataset; below it the seed_dependence gate fails (static datasets score 0).",
+    )
+
+    @field_validator("component_weights", "agentic_weights", "weights")
+    @classmethod
+    def _merge_defaults(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        defaults = {
+            "component_weights": DEFAULT_COMPONENT_WEIGHTS,
+            "agentic_weights": DEFAULT_AGENTIC_WEIGHTS,
+            "weights": DEFAULT_SIGNAL_WEIGHTS,
+        }[info.field_name or ""]
+        bad = sorted(k for k, v in value.items() if not v >= 0)
+        if bad:
+            raise ValueError(f"weights must be >= 0 (check {bad})")
+        return {**defaults, **value}
+
+
+#: Final score = sum of these times each component (quality dominant).
+DEFAULT_COMPONENT_WEIGHTS: dict[str, float] = {
+    "quality": 0.5,
+    "agentic": 0.4,
+    "originality": 0.1,
+}
+#: The agentic component: a weighted mean of its families.
+DEFAULT_AGENTIC_WEIGHTS: dict[str, float] = {
+    "tool_use": 0.25,
+    "reasoning": 0.2,
+    "coding": 0.15,
+    "verifiability": 0.2,
+    "diversity": 0.2,
+}
+#: Each signal's weight inside its component (quality, originality) or family (agentic).
+DEFAULT_SIGNAL_WEIGHTS: dict[str, float] = {
+    "format.valid_fraction": 0.05,
+    "quality.task_intent": 0.15,
+    "quality.coherence": 0.2,
+    "quality.text_health": 0.15,
+    "quality.code_validity": 0.2,
+    "quality.final_answer": 0.25,
+    "tool_use.declared_tools": 0.1,
+    "tool_use.schema_valid_args": 0.25,
+    "tool_use.calls_answered": 0.1,
+    "tool_use.loops": 0.2,
+    "tool_use.variety": 0.1,
+    "tool_use.plausible_results": 0.25,
+    "reasoning.present": 0.3,
+    "reasoning.grounded": 0.3,
+    "reasoning.bounded": 0.25,
+    "reasoning.not_answer_copy": 0.15,
+    "coding.real_work": 0.6,
+    "coding.spread": 0.25,
+    "coding.hints_match": 0.15,
+    "verifiability.verified_share": 1.0,
+    "diversity.near_duplicates": 0.3,
+    "diversity.structure": 0.3,
+    "diversity.task_distinct_n": 0.2,
+    "diversity.probe_differs": 0.2,
+    "originality.value": 1.0,
+}
 
 
 class StorageSettings(_Section):

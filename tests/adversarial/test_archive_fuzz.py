@@ -13,13 +13,14 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from dfab.archive import ArchiveListing, inspect_bytes, pack_directory
 from dfab.archive.extract import extract_bytes
 from dfab.archive.names import normalize_name
 from dfab.contracts.reasons import VerdictError
 from dfab.settings import ArchiveSettings
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 LIMITS = ArchiveSettings(max_archive_bytes=512 * 1024, max_unpacked_bytes=2 * 1024 * 1024)
 FUZZ = settings(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from dfab.archive import (
     ArchiveListing,
     extract_archive,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from dfab.contracts.dataset import Verification
 from dfab.generation import run_generation
 from dfab.sandbox import BwrapSandbox, SandboxUnavailable

@@ -21,7 +21,9 @@ from dfab.contracts.reasons import ReasonClass
 from dfab.contracts.submission import SubmissionStatus
 from dfab.local.evaluate import HarnessArchive, evaluate_in_stack, read_harness
 from dfab.local.stack import LocalStack
+from dfab.scoring.registry import SIGNALS
 from dfab.settings import Settings
+from dfab.storage import keys
 from dfab.storage.best_scores import get_best_score
 from dfab.storage.submissions import get_submission
 
@@ -73,9 +75,14 @@ def _harness(tmp_path: Path, body: str, manifest_extra: str = "") -> HarnessArch
 def test_example_harness_completes_with_a_score(stack: LocalStack) -> None:
     report = evaluate_in_stack(stack, read_harness(EXAMPLE_HARNESS), poll_s=0.1)
     assert report.status == SubmissionStatus.COMPLETED, report.reason
-    assert report.score > 0.9
+    assert report.score > 0.8
     assert all(g.passed for g in report.gates)
-    assert {s.name for s in report.signals} == {"format.valid_fraction", "format.volume"}
+    names = {s.name for s in report.signals}
+    assert {s.name for s in SIGNALS} == names  # every registered signal is reported
+    probe = next(s for s in report.signals if s.name == "diversity.probe_differs")
+    assert probe.evidence.get("probe_conversations") == 10  # the probe run was scored
+    verified = next(s for s in report.signals if s.name == "verifiability.verified_share")
+    assert verified.evidence.get("sandbox_ran") == 3  # the Verify task's results were used
     assert report.dataset and report.dataset["valid"] == 24
     assert report.generation and report.generation["exit_reason"] == "ok"
     assert report.verification and report.verification["passed"] == 3
@@ -92,8 +99,12 @@ def test_example_harness_completes_with_a_score(stack: LocalStack) -> None:
     ]
     best = get_best_score(res, record.hotkey)
     assert best is not None and best.submission_id == report.submission_id
+    per_conversation = res.s3.head_object(
+        Bucket=res.bucket, Key=keys.conversation_scores_key(report.submission_id)
+    )
+    assert per_conversation["ContentLength"] > 0
     states = stack.execution_states(report.submission_id)
-    for state in ("PrepareGenerate", "Generate", "Parse", "Verify", "ScoreFormat", "Aggregate"):
+    for state in ("PrepareGenerate", "Generate", "Parse", "Verify", "ScoreQuality", "Aggregate"):
         assert state in states
     assert "MarkFailed" not in states
     assert stack.router is not None

@@ -17,12 +17,13 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from dfab.sandbox import SandboxUnavailable
 from dfab.sandbox.bwrap import BwrapSandbox
 from dfab.settings import GenerationSettings, SandboxSettings, Settings, VerificationSettings
 from dfab.storage import keys
 from dfab.supervisor import TASK_URL_ENV, prepare_task, run_task_from_environment
-from moto import mock_aws
 
 BUCKET = "dfab-test"
 SUB = "sub-0001"

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from dfab.archive import PackError, extract_archive, inspect_bytes, pack_directory
 from dfab.contracts.reasons import ReasonClass
 from dfab.settings import ArchiveSettings

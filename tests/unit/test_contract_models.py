@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from dfab.contracts.dataset import (
     MAX_JSON_DEPTH,
     DatasetLimits,

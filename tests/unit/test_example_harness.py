@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from dfab.contracts.dataset import parse_conversation
 from dfab.contracts.manifest import parse_manifest
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from dfab.cli import main as cli_main
 from dfab.contracts.reasons import ReasonClass, VerdictError
 from dfab.generation import GenerationResult, read_entrypoint, run_generation

@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from dfab.contracts.dataset import Conversation, DatasetLimits
 from dfab.dataset.ingest import ingest_jsonl
 from dfab.dataset.parquet import (

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from dfab.contracts.dataset import DatasetLimits
 from dfab.dataset.parser import LineVerdict, has_lone_surrogate_escape, iter_verdicts
 from dfab.dataset.summary import MAX_VIOLATIONS_PER_LINE, summarize
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 VALID: dict[str, Any] = {
     "schema_version": 1,

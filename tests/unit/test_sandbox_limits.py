@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from dfab.sandbox import BwrapSandbox, RunSpec, SandboxUnavailable, get_sandbox
 from dfab.sandbox import box as box_module
 from dfab.sandbox.cgroups import _join, _keyed, live_cgroups

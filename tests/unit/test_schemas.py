@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from dfab.cli import cmd_schemas
 from dfab.contracts.dataset import parse_conversation
 from dfab.contracts.schemas import (

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from dfab.settings import ConfigError, Settings, load_settings
 from dfab.settings_example import render_example
 

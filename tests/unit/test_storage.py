@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+
 from dfab.contracts.reasons import Reason, ReasonClass
 from dfab.contracts.submission import SubmissionRecord, SubmissionStatus, utc_now
 from dfab.storage.best_scores import get_best_score, list_best_scores, raise_best_score

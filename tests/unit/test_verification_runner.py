@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from dfab.contracts.dataset import Verification
 from dfab.sandbox import BwrapSandbox, SandboxResult, SandboxUnavailable
 from dfab.sandbox.box import Box

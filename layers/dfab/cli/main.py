@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "evaluate",
     "generate",
     "score",
+    "rescore",
     "check",
     "submit",
     "status",

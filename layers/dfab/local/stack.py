@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -75,6 +77,11 @@ class LocalStack:
 
     def _start(self) -> None:
         region = self.resources.region
+        # moto's interpreter logs every caught task error at ERROR; the report says it
+        # once, clearly. DFAB_LOG_LEVEL=DEBUG shows them again.
+        logging.getLogger("moto.stepfunctions").setLevel(
+            os.environ.get("DFAB_LOG_LEVEL", "CRITICAL").upper()
+        )
         self._env.set(lambda_like_environment(region))
         boto3.setup_default_session(region_name=region)
         flow = read_flow(self.root, region)

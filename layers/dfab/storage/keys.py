@@ -50,5 +50,10 @@ def signals_key(submission_id: str, group: str) -> str:
     return _result(submission_id, f"signals/{group}.json")
 
 
+def conversation_scores_key(submission_id: str) -> str:
+    """Per-conversation scores (Parquet), for miners to see which lines cost them."""
+    return _result(submission_id, "conversation_scores.parquet")
+
+
 def report_key(submission_id: str) -> str:
     return _result(submission_id, "report.json")

@@ -1,7 +1,8 @@
 """Format signals: how much of the dataset follows the contract, and how much there is.
 
-These are the whole score until the quality/agentic/originality signals land; they
-reward only what the parser can prove, so they cannot be inflated by content tricks.
+They reward only what the parser can prove, so they cannot be inflated by content
+tricks. The valid fraction weighs little because a gate already enforces it; volume
+scales the score, since a dataset is worth the conversations it delivers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dfab.scoring.signal import ScoringInput, SignalValue
 @dataclass(frozen=True)
 class ValidFraction:
     name: str = "format.valid_fraction"
-    group: str = "format"
+    group: str = "quality"
     description: str = "Share of dataset lines that satisfy every rule of the line contract."
 
     def compute(self, data: ScoringInput) -> SignalValue:
@@ -33,8 +34,11 @@ class ValidFraction:
 @dataclass(frozen=True)
 class Volume:
     name: str = "format.volume"
-    group: str = "format"
-    description: str = "Valid conversations delivered as a share of those requested (capped at 1)."
+    group: str = "quality"
+    description: str = (
+        "Scale (not a weighted signal): valid conversations delivered as a share of those "
+        "requested (capped at 1). Multiplies the quality and agentic components."
+    )
 
     def compute(self, data: ScoringInput) -> SignalValue:
         f = data.facts

@@ -1,0 +1,1 @@
+"""Reading conversations for scoring: views, shared analysis, sketches, the one pass."""

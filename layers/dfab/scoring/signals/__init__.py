@@ -1,0 +1,1 @@
+"""Scoring signals, one module per family; `dfab.scoring.registry` lists them all."""
