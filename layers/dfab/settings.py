@@ -24,6 +24,8 @@ from pydantic import (
 
 from dfab.contracts.dataset import DatasetLimits
 from dfab.intake.settings import IntakeSettings
+from dfab.originality.settings import OriginalitySettings
+from dfab.review.settings import ReviewSettings
 
 CONFIG_ENV = "DFAB_CONFIG"
 
@@ -266,6 +268,8 @@ class Settings(_Section):
     generation: GenerationSettings = GenerationSettings()
     verification: VerificationSettings = VerificationSettings()
     scoring: ScoringSettings = ScoringSettings()
+    review: ReviewSettings = ReviewSettings()
+    originality: OriginalitySettings = OriginalitySettings()
     intake: IntakeSettings = IntakeSettings()
     storage: StorageSettings = StorageSettings()
 
@@ -276,6 +280,8 @@ class Settings(_Section):
             "generation": self.generation.model_dump(mode="json"),
             "verification": self.verification.model_dump(mode="json"),
             "scoring": self.scoring.model_dump(mode="json"),
+            "review": self.review.model_dump(mode="json"),
+            "originality": self.originality.model_dump(mode="json"),
         }
         blob = json.dumps(relevant, sort_keys=True, separators=(",", ":")).encode()
         return "sha256:" + hashlib.sha256(blob).hexdigest()

@@ -8,6 +8,7 @@ bubblewrap.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -254,3 +255,29 @@ def test_cli_evaluate_failing_harness_exits_1(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert report["status"] == "FAILED"
     assert report["reason"]["class"] == "HARNESS_EXIT"
+
+
+ORIGINALS = Path(__file__).resolve().parents[1] / "data" / "originality" / "originals"
+
+
+def test_another_miners_copy_is_rejected_as_plagiarism(stack: LocalStack, tmp_path: Path) -> None:
+    original = ORIGINALS / "sqlfix"
+    first = evaluate_in_stack(stack, read_harness(original), hotkey="miner-a", poll_s=0.1)
+    assert first.status != SubmissionStatus.REJECTED, first.reason
+
+    # Same code, cosmetic changes: new comments and a new name in the manifest.
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy)
+    for source in copy.glob("*.py"):
+        source.write_text("# written from scratch, honestly\n" + source.read_text())
+    manifest = copy / "harness.toml"
+    manifest.write_text(manifest.read_text().replace('name = "', 'name = "my-', 1))
+    stolen = evaluate_in_stack(stack, read_harness(copy), hotkey="miner-b", poll_s=0.1)
+    assert stolen.status == SubmissionStatus.REJECTED
+    assert stolen.reason is not None
+    assert stolen.reason.reason_class == ReasonClass.PLAGIARISM
+    assert first.submission_id in stolen.reason.message
+
+    # A miner's own resubmission is never plagiarism.
+    again = evaluate_in_stack(stack, read_harness(copy), hotkey="miner-a", poll_s=0.1)
+    assert again.reason is None or again.reason.reason_class != ReasonClass.PLAGIARISM

@@ -24,6 +24,8 @@ COMMANDS: tuple[str, ...] = (
     "score",
     "rescore",
     "check",
+    "review",
+    "compare",
     "submit",
     "status",
     "keygen",

@@ -19,6 +19,7 @@ from dfab import lambda_runtime
 from dfab.local.aws_router import LocalAwsRouter
 from dfab.local.env import EnvOverlay, lambda_like_environment
 from dfab.local.handlers import LocalLambdaContext, load_handler
+from dfab.local.moto_compat import share_past_executions_on_clone
 from dfab.local.project import project_root
 from dfab.local.provision import provision
 from dfab.local.template import ACCOUNT, read_flow
@@ -76,6 +77,7 @@ class LocalStack:
         return self
 
     def _start(self) -> None:
+        share_past_executions_on_clone()
         region = self.resources.region
         # moto's interpreter logs every caught task error at ERROR; the report says it
         # once, clearly. DFAB_LOG_LEVEL=DEBUG shows them again.

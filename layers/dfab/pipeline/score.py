@@ -11,14 +11,19 @@ from dfab.contracts.dataset import Conversation
 from dfab.contracts.reasons import ReasonClass
 from dfab.dataset.parquet import read_conversations
 from dfab.dataset.parser import iter_verdicts
+from dfab.originality.dataset_index import DatasetIndex
+from dfab.originality.harness_index import HarnessIndex
+from dfab.originality.models import SubmissionRef
+from dfab.originality.value import originality_value
 from dfab.pipeline.errors import StageFailed
 from dfab.pipeline.facts import ParseDocument
 from dfab.scoring.aggregate import compute_group
 from dfab.scoring.conversation_scores import write_conversation_scores
-from dfab.scoring.signal import ScoringInput
+from dfab.scoring.signal import OriginalityInput, ScoringInput
 from dfab.settings import Settings
 from dfab.storage import keys, objects
 from dfab.storage.resources import Resources
+from dfab.storage.submissions import get_submission
 
 #: The branch that also stores per-conversation scores.
 PER_CONVERSATION_GROUP = "quality"
@@ -34,6 +39,30 @@ def probe_reader(path: Path, settings: Settings) -> Callable[[], Iterator[Conver
                     yield verdict.conversation
 
     return read
+
+
+def measure_originality(
+    res: Resources,
+    settings: Settings,
+    submission_id: str,
+    conversations: Callable[[], Iterator[Conversation]],
+) -> tuple[OriginalityInput, bool | None]:
+    """Harness verdict (from validation) + dataset originality (judged and indexed now).
+
+    Only the originality branch calls this: indexing the dataset is a write, and the
+    first submission to show a conversation owns it.
+    """
+    record = get_submission(res, submission_id)
+    ref = SubmissionRef(
+        submission_id=submission_id, hotkey=record.hotkey, created_at=record.created_at
+    )
+    verdict = HarnessIndex.for_resources(res).verdict(submission_id)
+    dataset = DatasetIndex.for_resources(res, settings.originality).check_and_add(
+        ref, conversations()
+    )
+    value = originality_value(verdict, dataset, settings.originality)
+    plagiarized = verdict.verdict == "plagiarized" if verdict is not None else None
+    return OriginalityInput(value.value, dict(value.evidence)), plagiarized
 
 
 def scoring_input(
@@ -65,6 +94,10 @@ def score_group(
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="dfab-score-") as tmp:
         data = scoring_input(res, settings, submission_id, Path(tmp))
+        if group == "originality":
+            data.originality, data.plagiarized = measure_originality(
+                res, settings, submission_id, data.conversations
+            )
         results = compute_group(group, data)
         if group == PER_CONVERSATION_GROUP:  # its pass is already cached here
             table = Path(tmp) / "conversation_scores.parquet"

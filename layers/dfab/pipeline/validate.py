@@ -31,7 +31,12 @@ from dfab.contracts.reasons import Reason, ReasonClass, VerdictError
 from dfab.contracts.report import ScoreReport
 from dfab.contracts.submission import SubmissionRecord, SubmissionStatus
 from dfab.intake.s3_events import UploadNotice
+from dfab.originality.fingerprint import fingerprint_harness
+from dfab.originality.harness_index import HarnessIndex
+from dfab.originality.judge import judge_harness
+from dfab.originality.models import SubmissionRef
 from dfab.pipeline.seeds import generation_seed
+from dfab.review import review_harness
 from dfab.settings import Settings
 from dfab.storage import keys, objects
 from dfab.storage.resources import Resources
@@ -72,12 +77,17 @@ def _sha256(path: Path) -> str:
 
 
 def _check_archive(
-    record: SubmissionRecord | None, path: Path, fmt: str, settings: Settings
+    record: SubmissionRecord | None,
+    path: Path,
+    fmt: str,
+    settings: Settings,
+    res: Resources | None = None,
 ) -> dict[str, Any]:
     """All pre-execution checks; raises VerdictError with the reason to reject.
 
     `record` is the submission with the size and sha256 its hotkey signed; None when
-    `dfab check` runs the same checks on a miner's machine (nothing signed yet).
+    `dfab check` runs the same checks on a miner's machine (nothing signed yet, and no
+    index of other miners' harnesses to compare with).
     """
     size = path.stat().st_size
     if size > settings.archive.max_archive_bytes:
@@ -101,6 +111,11 @@ def _check_archive(
         root = Path(tmp) / "harness"
         listing = extract_archive(path, root, settings.archive, declared_format=fmt)  # type: ignore[arg-type]
         manifest = load_harness(root, RUNTIME_ALLOWLIST)
+        rejection = review_harness(root, settings.review).rejection()
+        if rejection is not None:
+            raise rejection  # REVIEW_CRITICAL
+        if record is not None and res is not None:
+            check_harness_originality(res, settings, record, root)
     return {
         "archive_sha256": digest,
         "archive_size": size,
@@ -109,6 +124,28 @@ def _check_archive(
         "entries": len(listing.entries),
         "unpacked_bytes": listing.unpacked_bytes,
     }
+
+
+def check_harness_originality(
+    res: Resources, settings: Settings, record: SubmissionRecord, root: Path
+) -> None:
+    """Judge the harness against earlier submissions of other miners; index it if kept.
+
+    The verdict is stored either way (disputes need the evidence); a plagiarized harness
+    is rejected with the matched submission named.
+    """
+    ref = SubmissionRef(
+        submission_id=record.submission_id, hotkey=record.hotkey, created_at=record.created_at
+    )
+    fingerprint = fingerprint_harness(
+        root, max_depth=settings.review.max_ast_depth, max_bytes=settings.review.max_code_bytes
+    )
+    index = HarnessIndex.for_resources(res)
+    verdict = judge_harness(index, ref, fingerprint, settings.originality)
+    index.save_verdict(verdict)
+    if verdict.verdict == "plagiarized":
+        raise VerdictError(ReasonClass.PLAGIARISM, verdict.message)
+    index.add(ref, fingerprint)
 
 
 def check_local_archive(path: Path, fmt: str, settings: Settings) -> dict[str, Any]:
@@ -150,7 +187,7 @@ def validate_upload(res: Resources, settings: Settings, key: str) -> SubmissionR
             reason_class=ReasonClass.INTERNAL,
             message=f"validation could not finish ({type(exc).__name__}: {exc})"[:1500],
         )
-        return transition(res, sid, SubmissionStatus.FAILED, reason=reason)
+        return finish(res, settings, get_submission(res, sid), SubmissionStatus.FAILED, reason)
 
 
 def _download_capped(res: Resources, key: str, dest: Path, limit: int) -> bool:
@@ -195,7 +232,7 @@ def _validate_and_queue(
         try:
             if not _download_capped(res, key, path, settings.archive.max_archive_bytes):
                 raise VerdictError(ReasonClass.CORRUPT, "the upload is gone")
-            fields = _check_archive(record, path, parsed.fmt, settings)
+            fields = _check_archive(record, path, parsed.fmt, settings, res)
         except VerdictError as verdict:
             return reject(res, settings, record, verdict)
         pinned = validated_archive_key(sid, parsed.fmt)
@@ -213,22 +250,33 @@ def reject(
     res: Resources, settings: Settings, record: SubmissionRecord, verdict: VerdictError
 ) -> SubmissionRecord:
     """End the submission REJECTED, with a report that says what to fix."""
+    return finish(res, settings, record, SubmissionStatus.REJECTED, verdict.reason)
+
+
+def finish(
+    res: Resources,
+    settings: Settings,
+    record: SubmissionRecord,
+    status: SubmissionStatus,
+    reason: Reason,
+) -> SubmissionRecord:
+    """End the submission in a final status with its reason and a report saying so."""
     report = ScoreReport(
         submission_id=record.submission_id,
         hotkey=record.hotkey,
-        status=SubmissionStatus.REJECTED,
+        status=status,
         score=0.0,
         scorer_version=SCORER_VERSION,
         config_hash=settings.config_hash(),
-        reason=verdict.reason,
+        reason=reason,
     )
     key = keys.report_key(record.submission_id)
     objects.put_json(res, key, report.dump())
     return transition(
         res,
         record.submission_id,
-        SubmissionStatus.REJECTED,
-        reason=verdict.reason,
+        status,
+        reason=reason,
         fields={"score": 0.0, "report_key": key},
     )
 

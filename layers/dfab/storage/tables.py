@@ -82,4 +82,19 @@ IDEMPOTENCY = TableSpec(
     ttl_attribute="expiration",
 )
 
-ALL_TABLES: tuple[TableSpec, ...] = (SUBMISSIONS, BEST_SCORES, NONCES, IDEMPOTENCY)
+#: Harness and dataset originality indexes (layout: dfab.originality.table).
+SIMILARITY_INDEX = TableSpec(
+    logical_id="SimilarityIndexTable",
+    env_var="DFAB_SIMILARITY_TABLE",
+    default_name="dfab-similarity",
+    partition_key="pk",
+    sort_key="sk",
+)
+
+ALL_TABLES: tuple[TableSpec, ...] = (
+    SUBMISSIONS,
+    BEST_SCORES,
+    NONCES,
+    IDEMPOTENCY,
+    SIMILARITY_INDEX,
+)

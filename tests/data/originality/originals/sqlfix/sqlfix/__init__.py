@@ -1,0 +1,1 @@
+"""SQL bug-fix conversation generator."""
