@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+
 from conftest import EXAMPLE_HARNESS, bwrap_usable
 from dfab.intake import hotkeys, ss58
 from dfab.intake.client import signed_request

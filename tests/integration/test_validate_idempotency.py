@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
+
 from conftest import EXAMPLE_HARNESS, ROOT
 from dfab import lambda_runtime
 from dfab.archive import pack_directory

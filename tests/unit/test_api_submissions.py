@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import ROOT
 from dfab import lambda_runtime
 from dfab.api.resolver import handle

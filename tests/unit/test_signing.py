@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dfab.contracts.reasons import Reason, ReasonClass
 from dfab.contracts.submission import SubmissionStatus
 from dfab.intake import hotkeys, ss58
@@ -27,8 +30,6 @@ from dfab.intake.tables import INTAKE_TABLES, NONCES
 from dfab.settings import Settings
 from dfab.storage.resources import Resources
 from dfab.storage.submissions import get_submission, transition
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 # Substrate's well-known development account "Alice" (public key and SS58 forms).
 ALICE_PUBLIC = bytes.fromhex("d43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")
