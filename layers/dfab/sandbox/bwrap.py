@@ -100,7 +100,11 @@ class BwrapSandbox:
         args += ["--perms", "0755", "--dir", "/etc"]
         for f in _ETC_FILES:
             args += ["--ro-bind-try", f, f]
-        made: set[str] = set()
+        # The private /tmp first: an interpreter that lives under the host's /tmp (a
+        # checkout cloned there) is then bound on top of it instead of hidden by it.
+        tmp = str(s.tmp_mb * MIB)
+        args += ["--perms", "1777", "--size", tmp, "--tmpfs", SANDBOX_TMP]
+        made: set[str] = {SANDBOX_TMP}
         for root in self.runtime.roots():
             if root == "/usr" or root.startswith("/usr/"):
                 continue
@@ -110,8 +114,6 @@ class BwrapSandbox:
                     args += ["--perms", "0755", "--dir", parent]
             args += ["--ro-bind", root, root]
         args += ["--proc", "/proc", "--dev", "/dev"]
-        tmp = str(s.tmp_mb * MIB)
-        args += ["--perms", "1777", "--size", tmp, "--tmpfs", SANDBOX_TMP]
         args += ["--perms", "1777", "--size", tmp, "--tmpfs", SANDBOX_SHM]
         return args
 
