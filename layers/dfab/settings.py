@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
 )
 
+from dfab.api.settings import ApiSettings
 from dfab.contracts.dataset import DatasetLimits
 from dfab.intake.settings import IntakeSettings
 from dfab.originality.settings import OriginalitySettings
@@ -271,6 +272,7 @@ class Settings(_Section):
     review: ReviewSettings = ReviewSettings()
     originality: OriginalitySettings = OriginalitySettings()
     intake: IntakeSettings = IntakeSettings()
+    api: ApiSettings = ApiSettings()
     storage: StorageSettings = StorageSettings()
 
     def config_hash(self) -> str:

@@ -238,11 +238,31 @@ def test_functions_only_have_their_own_permissions(resources: dict[str, Any]) ->
         )
         if lid != "ValidateFunction":
             assert "states:StartExecution" not in granted
-            assert not any(a.startswith("sqs:") for a in granted)
+            # The API reads queue depths for GET /health; nothing else touches the queues.
+            sqs_ok = {"sqs:GetQueueAttributes"} if lid == "ApiFunction" else set()
+            assert {a for a in granted if a.startswith("sqs:")} <= sqs_ok, lid
+        best_scores = {"Fn::GetAtt": ["BestScoresTable", "Arn"]}
+        writes = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem")
         if lid != "AggregateFunction":
-            assert not any(
-                {"Fn::GetAtt": ["BestScoresTable", "Arn"]} in v for v in granted.values()
-            ), f"{lid} may touch best scores"
+            assert not any(best_scores in granted.get(a, []) for a in writes), (
+                f"{lid} may write best scores"
+            )
+        if lid not in ("AggregateFunction", "ApiFunction"):
+            assert not any(best_scores in v for v in granted.values()), f"{lid} reads best scores"
+
+    api = grants("ApiFunctionRole")
+    assert api["dynamodb:GetItem"].count(best_scores) == 1
+    assert {"Fn::Sub": "${BestScoresTable.Arn}/index/by_rank"} in api["dynamodb:Query"]
+    assert {"Fn::Sub": "${SubmissionsTable.Arn}/index/by_status"} in api["dynamodb:Query"]
+    assert all(
+        r["Fn::Sub"].endswith(("/index/by_rank", "/index/by_hotkey", "/index/by_status"))
+        for r in api["dynamodb:Query"]
+    ), "the API queries indexes only"
+    assert {_ref_target(r) for r in api["sqs:GetQueueAttributes"]} == {
+        "UploadsQueue",
+        "UploadsDeadLetterQueue",
+    }
+    assert api["states:ListExecutions"] == [{"Ref": "EvaluationStateMachine"}]
 
 
 # -- 3. definition <-> template ---------------------------------------------------------------
@@ -691,3 +711,138 @@ def test_dashboard_is_json_and_shows_every_alarm_and_function(resources: dict[st
         assert f"{lid}.Arn" in refs, lid
     for lid in _of_type(resources, "AWS::Serverless::Function"):
         assert lid in refs, lid
+
+
+# -- 6. the HTTP API: routes, authorizer, throttling, errors API Gateway sends ---------------
+
+
+def test_weights_route_has_the_token_authorizer(resources: dict[str, Any]) -> None:
+    from dfab.api.auth import BEARER_PATTERN
+
+    api = resources["Api"]["Properties"]
+    auth = api["Auth"]
+    assert "DefaultAuthorizer" not in auth, "public routes must stay public"
+    (name,) = auth["Authorizers"]
+    spec = auth["Authorizers"][name]
+    assert _ref_target(spec["FunctionArn"]) == "AuthorizerFunction"
+    assert spec["FunctionPayloadType"] == "TOKEN"
+    assert spec["Identity"]["Header"] == "Authorization"
+    assert spec["Identity"]["ValidationExpression"] == BEARER_PATTERN
+    assert spec["Identity"]["ReauthorizeEvery"] == {"Ref": "WeightsAuthorizerTtl"}
+    events = resources["ApiFunction"]["Properties"]["Events"]
+    secured = {
+        (e["Properties"]["Method"], e["Properties"]["Path"])
+        for e in events.values()
+        if e["Properties"].get("Auth")
+    }
+    assert secured == {("get", "/weights")}
+    assert events["ReadWeights"]["Properties"]["Auth"] == {"Authorizer": name}
+
+
+def test_authorizer_reads_only_its_parameter(resources: dict[str, Any]) -> None:
+    from dfab.api.token_store import CACHE_ENV, PARAMETER_ENV
+
+    fn = resources["AuthorizerFunction"]["Properties"]
+    env = fn["Environment"]["Variables"]
+    assert env[PARAMETER_ENV] == {"Ref": "WeightsTokenHashesParameter"}
+    assert float(env[CACHE_ENV]) <= 60
+    role = resources[_ref_target(fn["Role"])]["Properties"]
+    actions: dict[str, list[Any]] = {}
+    for policy in role["Policies"]:
+        for st in _statements(policy["PolicyDocument"]):
+            for action in _as_list(st["Action"]):
+                actions.setdefault(action, []).extend(_as_list(st["Resource"]))
+    assert set(actions) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "ssm:GetParameter",
+    }
+    (param,) = actions["ssm:GetParameter"]
+    assert param["Fn::Sub"].endswith("parameter${WeightsTokenHashesParameter}")
+    stored = resources["WeightsTokenHashesParameter"]["Properties"]
+    assert stored["Value"] == "none", "a fresh stack admits nobody until a hash is stored"
+    # No other role can read the token hashes.
+    for lid, res in _of_type(resources, "AWS::IAM::Role").items():
+        if lid != "AuthorizerFunctionRole":
+            assert "WeightsTokenHashesParameter" not in json.dumps(res), lid
+
+
+def test_gateway_errors_have_the_api_error_shape(resources: dict[str, Any]) -> None:
+    responses = resources["Api"]["Properties"]["GatewayResponses"]
+    expected = {
+        "UNAUTHORIZED": 401,
+        "ACCESS_DENIED": 403,
+        "MISSING_AUTHENTICATION_TOKEN": 404,
+        "THROTTLED": 429,
+        "AUTHORIZER_FAILURE": 500,
+        "AUTHORIZER_CONFIGURATION_ERROR": 500,
+    }
+    assert {k: v["StatusCode"] for k, v in responses.items()} == expected
+    for kind, spec in responses.items():
+        body = json.loads(spec["ResponseTemplates"]["application/json"])
+        assert set(body) == {"code", "message"}, kind
+        assert body["message"], kind
+    assert responses["UNAUTHORIZED"]["ResponseParameters"]["Headers"]["WWW-Authenticate"] == (
+        "'Bearer'"
+    )
+
+
+def test_weights_have_their_own_throttle_and_metrics(resources: dict[str, Any]) -> None:
+    settings = {
+        (m["ResourcePath"], m["HttpMethod"]): m
+        for m in resources["Api"]["Properties"]["MethodSettings"]
+    }
+    weights = settings[("/~1weights", "GET")]
+    assert weights["ThrottlingRateLimit"] == {"Ref": "WeightsThrottleRateLimit"}
+    assert weights["ThrottlingBurstLimit"] == {"Ref": "WeightsThrottleBurstLimit"}
+    assert weights["MetricsEnabled"] is True and weights["DataTraceEnabled"] is False
+    assert all(m["DataTraceEnabled"] is False for m in settings.values()), "no bodies in logs"
+    fmt = resources["Api"]["Properties"]["AccessLogSetting"]["Format"]
+    assert "$context.authorizer.tokenId" in fmt and "$context.status" in fmt
+
+
+def test_api_function_knows_what_health_reads(resources: dict[str, Any]) -> None:
+    from dfab.api.services import DEAD_LETTER_QUEUE_ENV, UPLOADS_QUEUE_ENV
+    from dfab.storage.resources import STATE_MACHINE_ENV
+
+    env = resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert env[UPLOADS_QUEUE_ENV] == {"Ref": "UploadsQueue"}
+    assert env[DEAD_LETTER_QUEUE_ENV] == {"Ref": "UploadsDeadLetterQueue"}
+    assert env[STATE_MACHINE_ENV] == {"Ref": "EvaluationStateMachine"}
+
+
+def test_dashboard_and_alarms_cover_the_routes(resources: dict[str, Any]) -> None:
+    body = resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    for event in resources["ApiFunction"]["Properties"]["Events"].values():
+        path = event["Properties"]["Path"]
+        if path != "/ping":
+            assert f'"{path}"' in body, path
+    alarm = resources["WeightsAuthFailuresAlarm"]["Properties"]
+    dims = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+    assert dims["Resource"] == "/weights" and dims["Method"] == "GET"
+
+
+def test_sam_creates_the_authorizer_and_its_permission(transformed: dict[str, Any]) -> None:
+    resources = transformed["Resources"]
+    permissions = [
+        r["Properties"]
+        for r in _of_type(resources, "AWS::Lambda::Permission").values()
+        if r["Properties"]["FunctionName"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    ]
+    assert len(permissions) == 1
+    assert permissions[0]["Principal"] == "apigateway.amazonaws.com"
+    (rest_api,) = _of_type(resources, "AWS::ApiGateway::RestApi").values()
+    spec = rest_api["Properties"]["Body"]
+    weights = spec["paths"]["/weights"]["get"]
+    (requirement,) = weights["security"]
+    (scheme,) = requirement
+    schemes = spec.get("securityDefinitions") or spec["components"]["securitySchemes"]
+    authorizer = schemes[scheme]["x-amazon-apigateway-authorizer"]
+    assert authorizer["type"] == "token"
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            if (path, method) != ("/weights", "get") and isinstance(op, dict):
+                assert not [s for s in op.get("security", []) if scheme in s], (path, method)
+    assert set(spec["x-amazon-apigateway-gateway-responses"]) >= {"UNAUTHORIZED", "ACCESS_DENIED"}

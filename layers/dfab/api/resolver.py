@@ -9,11 +9,17 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from dfab.api.errors import error_response, register_error_handlers
-from dfab.api.routes import submissions
+from dfab.api.routes import health, leaderboard, miners, submissions, weights
 from dfab.api.services import ApiServices
 
 #: Every router of the API; a new resource adds its module here.
-ROUTERS = (submissions.router,)
+ROUTERS = (
+    submissions.router,
+    weights.router,
+    leaderboard.router,
+    miners.router,
+    health.router,
+)
 
 #: No request body of this API comes close; larger ones are refused before parsing.
 MAX_BODY_BYTES = 16 * 1024

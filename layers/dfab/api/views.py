@@ -90,3 +90,150 @@ class SubmissionView(BaseModel):
             completed_at=record.completed_at,
             report=report,
         )
+
+
+# -- results: leaderboard, miners ---------------------------------------------------------
+
+
+class LeaderboardEntry(BaseModel):
+    rank: int = Field(ge=1, description="Position in this listing (1 = best).")
+    hotkey: str
+    score: float = Field(ge=0, le=1)
+    submission_id: str = Field(description="The evaluation that set this best score.")
+    completed_at: str
+    scorer_version: str
+
+
+class LeaderboardPage(BaseModel):
+    """`GET /leaderboard`: best completed scores, highest first, a page at a time."""
+
+    scorer_version: str = Field(description="The scorer this deployment runs now.")
+    generated_at: str
+    entries: list[LeaderboardEntry]
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class BestScoreView(BaseModel):
+    score: float = Field(ge=0, le=1)
+    submission_id: str
+    completed_at: str
+    scorer_version: str
+
+
+class MinerSubmissionView(BaseModel):
+    submission_id: str
+    status: SubmissionStatus
+    final: bool
+    created_at: str
+    updated_at: str
+    harness: dict[str, str] | None = None
+    score: float | None = None
+    completed_at: str | None = None
+    reason: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> MinerSubmissionView:
+        status = SubmissionStatus(doc["status"])
+        reason = doc.get("reason")
+        return cls(
+            submission_id=doc["submission_id"],
+            status=status,
+            final=status.terminal,
+            created_at=doc["created_at"],
+            updated_at=doc["updated_at"],
+            harness=(
+                {"name": doc["harness_name"], "version": doc.get("harness_version") or ""}
+                if doc.get("harness_name")
+                else None
+            ),
+            score=doc.get("score"),
+            completed_at=doc.get("completed_at"),
+            reason={str(k): str(v) for k, v in reason.items()} if reason else None,
+        )
+
+
+class MinerView(BaseModel):
+    """`GET /miners/{hotkey}`: the miner's best score and its submissions, newest first."""
+
+    hotkey: str
+    best: BestScoreView | None = Field(
+        None, description="Best completed evaluation; null when none completed yet."
+    )
+    submissions: list[MinerSubmissionView]
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for older submissions; null on the last page."
+    )
+
+
+# -- operations: ping, health -------------------------------------------------------------
+
+
+class PingView(BaseModel):
+    """`GET /ping`: the API answers (touches no storage)."""
+
+    ok: bool = True
+    version: str
+
+
+class WindowView(BaseModel):
+    """What moved to each status within a window (by each submission's last change)."""
+
+    since: str
+    counts: dict[str, int] = Field(description="Status -> submissions now in it, changed since.")
+    failures: dict[str, dict[str, int]] = Field(
+        description="FAILED / REJECTED -> reason class -> submissions."
+    )
+
+
+class StageView(BaseModel):
+    count: int = Field(description="Finished submissions in the sample that went through it.")
+    p50_s: float | None = None
+    p95_s: float | None = None
+    max_s: float | None = None
+
+
+class QueueView(BaseModel):
+    visible: int = Field(description="Messages waiting (ApproximateNumberOfMessages).")
+    in_flight: int = Field(description="Received, not yet deleted (...NotVisible).")
+    delayed: int = 0
+
+
+class ExecutionsView(BaseModel):
+    running: int | None = Field(None, description="RUNNING executions; null if unknown.")
+    capped: bool = Field(False, description="More are running than were counted.")
+
+
+class VersionsView(BaseModel):
+    dfab: str
+    scorer: str
+    config_hash: str = Field(description="Hash of every setting that can move a score.")
+    config_revision: str | None = Field(
+        None, description="The stack's ConfigRevision parameter (null locally)."
+    )
+
+
+class HealthView(BaseModel):
+    """`GET /health`: is evaluation flowing, how fast, and what is failing."""
+
+    generated_at: str
+    versions: VersionsView
+    last_hour: WindowView
+    last_day: WindowView
+    truncated: bool = Field(
+        description="A status had more changes in the last day than one request reads "
+        "(api.health_max_items): its counts are lower bounds."
+    )
+    executions: ExecutionsView
+    stages: dict[str, StageView] = Field(
+        description="Per stage, seconds over the most recent finished submissions of the day."
+    )
+    stage_sample: int = Field(description="Finished submissions the stage figures come from.")
+    last_completion_at: str | None
+    queues: dict[str, QueueView | None] = Field(
+        description="`uploads` and `dead_letter`; null when unknown."
+    )
+    problems: list[str] = Field(
+        default_factory=list, description="Parts of this report that could not be read."
+    )

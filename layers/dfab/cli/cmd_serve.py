@@ -1,17 +1,22 @@
 """`dfab serve`: the deployed stack on loopback, no AWS account needed.
 
 The API on http://127.0.0.1:PORT through the deployed API handler; moto (server mode)
-for S3, SQS, DynamoDB and Step Functions; uploads validated by the deployed validate
-handler; evaluations running the deployed definition with the local sandbox.
+for S3, SQS, DynamoDB, SSM and Step Functions; uploads validated by the deployed
+validate handler; evaluations running the deployed definition with the local sandbox.
+GET /weights needs a bearer token checked by the deployed authorizer, as on AWS: by
+default a fresh one is made and printed at startup (and written to
+`--weights-token-file`); `--weights-token-hashes FILE` accepts your own tokens instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from rich.console import Console
@@ -33,7 +38,50 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument(
         "--moto-port", type=int, default=0, help="storage (moto) port (default: any free)"
     )
+    tokens = p.add_mutually_exclusive_group()
+    tokens.add_argument(
+        "--weights-token-file",
+        type=Path,
+        help="write the generated GET /weights token to this new file (mode 0600), for "
+        "`dfab weights --token-file`",
+    )
+    tokens.add_argument(
+        "--weights-token-hashes",
+        type=Path,
+        metavar="FILE",
+        help="accept these SHA-256 token hashes instead of generating a token (the format of "
+        "the deployed weights-token-hashes parameter)",
+    )
     p.set_defaults(handler=run)
+
+
+def _token_hashes(path: Path | None) -> frozenset[str] | None:
+    from dfab.api.auth import TokenListInvalid, parse_token_hashes
+
+    if path is None:
+        return None
+    try:
+        return parse_token_hashes(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read --weights-token-hashes {path}: {exc.strerror or exc}"
+        ) from exc
+    except TokenListInvalid as exc:
+        raise UsageError(f"--weights-token-hashes {path}: {exc}") from exc
+
+
+def _write_token(path: Path, token: str) -> None:
+    """A new file only the user can read; never overwrites (it may be someone's secret)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise UsageError(f"--weights-token-file {path} exists; refusing to overwrite it") from exc
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write --weights-token-file {path}: {exc.strerror or exc}"
+        ) from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(token + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     for name in ("port", "moto_port"):
         if not 0 <= getattr(args, name) < 65536:
             raise UsageError(f"--{name.replace('_', '-')} must be in 0-65535")
+    hashes = _token_hashes(args.weights_token_hashes)
     err = Console(stderr=True)
     try:
         get_sandbox(settings.sandbox)
@@ -62,9 +111,21 @@ def run(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        server = LocalServer(settings, host=args.host, api_port=args.port, moto_port=args.moto_port)
+        server = LocalServer(
+            settings,
+            host=args.host,
+            api_port=args.port,
+            moto_port=args.moto_port,
+            weights_token_hashes=hashes,
+        )
         with server:
-            info = {"api_url": server.api_url, "storage_url": server.moto_url}
+            info = {
+                "api_url": server.api_url,
+                "storage_url": server.moto_url,
+                "weights_token": server.weights_token,
+            }
+            if server.weights_token and args.weights_token_file:
+                _write_token(args.weights_token_file, server.weights_token)
             if args.json:
                 sys.stdout.write(json.dumps(info) + "\n")
                 sys.stdout.flush()
@@ -74,6 +135,13 @@ def run(args: argparse.Namespace) -> int:
                     f"dfab serve: API {info['api_url']} · storage {info['storage_url']} · "
                     "Ctrl-C to stop"
                 )
+                if server.weights_token:
+                    err.print(
+                        f"GET /weights token (this run only): {server.weights_token}",
+                        highlight=False,
+                    )
+                else:
+                    err.print(f"GET /weights accepts {len(hashes or ())} token hash(es)")
             while not stop.wait(0.5):
                 pass
             # SIGTERM: stop now; running sandbox tasks end at their own limits.

@@ -30,6 +30,8 @@ COMMANDS: tuple[str, ...] = (
     "status",
     "keygen",
     "serve",
+    "weights",
+    "leaderboard",
     "init",
     "schemas",
     "config",

@@ -7,6 +7,8 @@ Shared by the in-process stack (`dfab evaluate`) and the loopback server
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from dfab.intake.tables import INTAKE_TABLES, table_name
@@ -54,8 +56,16 @@ def provision(res: Resources, flow: DeployedFlow) -> dict[str, str]:
     return env
 
 
-def provision_upload_queue(res: Resources, sqs: Any, *, visibility_s: int) -> str:
-    """S3 ObjectCreated under uploads/ -> queue (with a dead-letter queue); its URL."""
+@dataclass(frozen=True)
+class UploadQueues:
+    """URLs of the upload queue and its dead-letter queue."""
+
+    url: str
+    dead_letter_url: str
+
+
+def provision_upload_queue(res: Resources, sqs: Any, *, visibility_s: int) -> UploadQueues:
+    """S3 ObjectCreated under uploads/ -> queue (with a dead-letter queue); their URLs."""
     dlq_url = sqs.create_queue(QueueName="dfab-uploads-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
@@ -86,4 +96,15 @@ def provision_upload_queue(res: Resources, sqs: Any, *, visibility_s: int) -> st
             ]
         },
     )
-    return str(queue_url)
+    return UploadQueues(url=str(queue_url), dead_letter_url=str(dlq_url))
+
+
+#: Mirrors WeightsTokenHashesParameter in template.yaml (stack name "local").
+TOKEN_PARAMETER = "/dfab/local/weights-token-hashes"  # noqa: S105 (a name, not a secret)
+
+
+def provision_token_parameter(ssm: Any, hashes: Iterable[str]) -> str:
+    """The token-hash list GET /weights is authorized against; returns its name."""
+    value = "\n".join(sorted(hashes)) or "none"
+    ssm.put_parameter(Name=TOKEN_PARAMETER, Value=value, Type="String", Overwrite=True)
+    return TOKEN_PARAMETER

@@ -7,8 +7,11 @@
   same `LocalAwsRouter` hooks as `LocalStack` (moto's interpreter builds its clients
   with `boto3.client`, i.e. from the default session the hooks are installed on);
 - S3 ObjectCreated -> SQS queue -> `UploadPoller` -> the deployed validate handler;
-- the deployed API handler on `http://127.0.0.1:PORT` (`ApiGatewayServer`), so the
-  presigned POSTs it returns point at the moto server.
+- the deployed REST API on `http://127.0.0.1:PORT` (`ApiGatewayServer`): the routes of
+  template.yaml, the deployed API handler behind them (so the presigned POSTs it returns
+  point at the moto server), and the deployed token authorizer in front of GET /weights,
+  reading its hash list from a local SSM parameter. Unless hashes are given, a fresh
+  random token is made for the server's lifetime (`weights_token`).
 
 Nothing listens beyond loopback: moto has no authentication.
 """
@@ -18,7 +21,8 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-from collections.abc import Callable, Mapping
+import secrets
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -26,14 +30,18 @@ import boto3
 import requests
 
 from dfab import lambda_runtime
+from dfab.api.auth import token_hash
+from dfab.api.services import DEAD_LETTER_QUEUE_ENV, UPLOADS_QUEUE_ENV
+from dfab.api.token_store import CACHE_ENV, PARAMETER_ENV
 from dfab.local.apigw import ApiGatewayServer
 from dfab.local.aws_router import LocalAwsRouter
 from dfab.local.env import EnvOverlay, lambda_like_environment
 from dfab.local.handlers import load_handler
+from dfab.local.moto_compat import share_past_executions_on_clone
 from dfab.local.poller import UploadPoller
 from dfab.local.project import project_root
-from dfab.local.provision import provision, provision_upload_queue
-from dfab.local.template import read_flow
+from dfab.local.provision import provision, provision_token_parameter, provision_upload_queue
+from dfab.local.template import read_api, read_flow
 from dfab.settings import Settings
 from dfab.storage.resources import Resources
 
@@ -94,7 +102,12 @@ class LocalServer:
         root: Path | None = None,
         task_function: TaskFunction | None = None,
         retry_visibility_s: int = 30,
+        weights_token_hashes: Iterable[str] | None = None,
+        token_cache_s: float = 0.0,
     ) -> None:
+        """`weights_token_hashes`: SHA-256 digests GET /weights accepts; None makes a fresh
+        token (`self.weights_token`). `token_cache_s`: how long the authorizer keeps the
+        list (deployed: 30 s; 0 here so a rotation shows at once)."""
         self.settings = settings
         self.host = check_loopback(host)
         self._api_port = api_port
@@ -109,6 +122,12 @@ class LocalServer:
         )
         self._task_function = task_function or _default_task_function
         self._retry_visibility_s = retry_visibility_s
+        self.weights_token: str | None = None
+        if weights_token_hashes is None:
+            self.weights_token = secrets.token_urlsafe(32)
+            weights_token_hashes = [token_hash(self.weights_token)]
+        self._token_hashes = frozenset(weights_token_hashes)
+        self._token_cache_s = token_cache_s
         self._env = EnvOverlay()
         self._log_levels: dict[str, int] = {}
         self._moto: object | None = None
@@ -179,6 +198,7 @@ class LocalServer:
             reply.raise_for_status()
 
     def start(self) -> None:
+        share_past_executions_on_clone()
         self._start_moto()
         region = self.resources.region
         boto3.setup_default_session(region_name=region)
@@ -189,13 +209,31 @@ class LocalServer:
         self._env.set(provision(self.resources, flow))
         lambda_runtime.reset(self.settings)
         sqs = boto3.client("sqs", region_name=region)
-        queue_url = provision_upload_queue(
-            self.resources, sqs, visibility_s=self._retry_visibility_s
+        queues = provision_upload_queue(self.resources, sqs, visibility_s=self._retry_visibility_s)
+        parameter = provision_token_parameter(
+            boto3.client("ssm", region_name=region), self._token_hashes
         )
-        self.poller = UploadPoller(sqs, queue_url, handlers["ValidateFunction"], region=region)
+        # What template.yaml gives the API function and the authorizer.
+        self._env.set(
+            {
+                UPLOADS_QUEUE_ENV: queues.url,
+                DEAD_LETTER_QUEUE_ENV: queues.dead_letter_url,
+                PARAMETER_ENV: parameter,
+                CACHE_ENV: str(self._token_cache_s),
+            }
+        )
+        self.poller = UploadPoller(sqs, queues.url, handlers["ValidateFunction"], region=region)
         self.poller.start()
-        self._api = ApiGatewayServer(handlers["ApiFunction"], self.host, self._api_port)
+        self._api = ApiGatewayServer(
+            read_api(self.root), handlers, self.host, self._api_port, region=region
+        )
         self._api.start()
+
+    def set_weights_token_hashes(self, hashes: Iterable[str]) -> None:
+        """Replace the accepted token hashes (what `aws ssm put-parameter` does deployed)."""
+        provision_token_parameter(
+            boto3.client("ssm", region_name=self.resources.region), frozenset(hashes)
+        )
 
     def stop(self, *, wait: bool = True) -> None:
         """Stop accepting work, let running sandbox tasks end (if `wait`), tear down.

@@ -118,3 +118,137 @@ def read_flow(root: Path, region: str) -> DeployedFlow:
         if r.get("Type") == "AWS::Serverless::Function"
     }
     return DeployedFlow(definition=text, functions=functions, state_machine_id=machine_id)
+
+
+# -- the REST API: routes, the token authorizer, gateway responses ---------------------------
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """One `Type: Api` event: METHOD path -> function, with its authorizer if any."""
+
+    method: str
+    path: str
+    function_id: str
+    authorizer: str | None = None
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """Path parameters when `METHOD path` is this route (API Gateway's {name} segments)."""
+        if method.upper() != self.method:
+            return None
+        want = self.path.strip("/").split("/")
+        got = path.strip("/").split("/")
+        if len(want) != len(got):
+            return None
+        params: dict[str, str] = {}
+        for pattern, segment in zip(want, got, strict=True):
+            if pattern.startswith("{") and pattern.endswith("}"):
+                if not segment:
+                    return None
+                params[pattern[1:-1]] = segment
+            elif pattern != segment:
+                return None
+        return params
+
+
+@dataclass(frozen=True)
+class TokenAuthorizer:
+    """A Lambda TOKEN authorizer of the API: its function and the header it checks."""
+
+    name: str
+    function_id: str
+    header: str
+    validation_expression: str | None
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    """What API Gateway answers itself for one response type (UNAUTHORIZED, THROTTLED...)."""
+
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class DeployedApi:
+    routes: tuple[ApiRoute, ...]
+    authorizers: dict[str, TokenAuthorizer]
+    gateway_responses: dict[str, GatewayResponse]
+
+    def find(self, method: str, path: str) -> tuple[ApiRoute, dict[str, str]] | None:
+        """The route serving `METHOD path` and its path parameters (static paths first)."""
+        ordered = sorted(self.routes, key=lambda r: r.path.count("{"))
+        for route in ordered:
+            params = route.match(method, path)
+            if params is not None:
+                return route, params
+        return None
+
+
+def _unquote(value: str) -> str:
+    """A gateway response header value: a quoted literal such as "'Bearer'"."""
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
+
+
+def _gateway_responses(props: dict[str, Any]) -> dict[str, GatewayResponse]:
+    out: dict[str, GatewayResponse] = {}
+    for kind, spec in (props.get("GatewayResponses") or {}).items():
+        templates = spec.get("ResponseTemplates") or {}
+        headers = (spec.get("ResponseParameters") or {}).get("Headers") or {}
+        out[kind] = GatewayResponse(
+            status=int(spec.get("StatusCode", 500)),
+            body=str(templates.get("application/json", "")),
+            headers={name: _unquote(str(v)) for name, v in headers.items()},
+        )
+    return out
+
+
+def _authorizers(props: dict[str, Any]) -> dict[str, TokenAuthorizer]:
+    out: dict[str, TokenAuthorizer] = {}
+    for name, spec in ((props.get("Auth") or {}).get("Authorizers") or {}).items():
+        if spec.get("FunctionPayloadType", "TOKEN") != "TOKEN":
+            raise ValueError(f"authorizer {name}: only TOKEN authorizers run locally")
+        identity = spec.get("Identity") or {}
+        function = spec["FunctionArn"]
+        function_id = function["Fn::GetAtt"][0] if "Fn::GetAtt" in function else function["Ref"]
+        out[name] = TokenAuthorizer(
+            name=name,
+            function_id=function_id,
+            header=identity.get("Header", "Authorization"),
+            validation_expression=identity.get("ValidationExpression"),
+        )
+    return out
+
+
+def read_api(root: Path) -> DeployedApi:
+    """The one REST API template.yaml deploys, as the local API adapter serves it."""
+    resources: dict[str, Any] = load_template(root / "template.yaml").get("Resources", {})
+    apis = [(lid, r) for lid, r in resources.items() if r.get("Type") == "AWS::Serverless::Api"]
+    if len(apis) != 1:
+        raise ValueError(f"template.yaml declares {len(apis)} REST APIs; expected 1")
+    api_id, api = apis[0]
+    props = api.get("Properties", {})
+    default = (props.get("Auth") or {}).get("DefaultAuthorizer")
+    routes = []
+    for lid, res in resources.items():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        for event in (res["Properties"].get("Events") or {}).values():
+            ev = event.get("Properties", {})
+            if event.get("Type") != "Api" or ev.get("RestApiId") != {"Ref": api_id}:
+                continue
+            authorizer = (ev.get("Auth") or {}).get("Authorizer", default)
+            routes.append(
+                ApiRoute(
+                    method=str(ev["Method"]).upper(),
+                    path=str(ev["Path"]),
+                    function_id=lid,
+                    authorizer=None if authorizer in (None, "NONE") else str(authorizer),
+                )
+            )
+    return DeployedApi(
+        routes=tuple(routes),
+        authorizers=_authorizers(props),
+        gateway_responses=_gateway_responses(props),
+    )

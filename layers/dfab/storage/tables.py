@@ -58,13 +58,21 @@ SUBMISSIONS = TableSpec(
     env_var="DFAB_SUBMISSIONS_TABLE",
     default_name="dfab-submissions",
     partition_key="submission_id",
-    global_indexes={"by_hotkey": ("hotkey", "created_at")},
+    global_indexes={
+        # A miner's submissions, newest first (intake's one-in-flight check, GET /miners).
+        "by_hotkey": ("hotkey", "created_at"),
+        # Submissions in one status by last change (GET /health counts and timelines).
+        "by_status": ("status", "updated_at"),
+    },
 )
 BEST_SCORES = TableSpec(
     logical_id="BestScoresTable",
     env_var="DFAB_BEST_SCORES_TABLE",
     default_name="dfab-best-scores",
     partition_key="hotkey",
+    # Every best score in rank order (GET /weights, GET /leaderboard): one constant
+    # partition `board`, sort key `rank_key` (dfab.storage.best_scores.rank_key).
+    global_indexes={"by_rank": ("board", "rank_key")},
 )
 
 NONCES = TableSpec(

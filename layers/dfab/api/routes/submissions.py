@@ -37,6 +37,8 @@ def _json(status: int, body: Any) -> Response[Any]:
 @router.post(
     "/submissions",
     summary="Request an upload for a signed submission",
+    operation_id="createSubmission",
+    tags=["submissions"],
     responses={201: {"description": "Created: upload the archive with the presigned POST"}},
 )
 def create_submission(request: Annotated[SubmitRequest, Body()]) -> Response[SubmitResponse]:
@@ -55,7 +57,12 @@ def create_submission(request: Annotated[SubmitRequest, Body()]) -> Response[Sub
     return _json(201, body)
 
 
-@router.get("/submissions/<submission_id>", summary="Status timeline and report of a submission")
+@router.get(
+    "/submissions/<submission_id>",
+    summary="Status timeline and report of a submission",
+    operation_id="getSubmission",
+    tags=["submissions"],
+)
 def read_submission(
     submission_id: Annotated[str, Path(pattern=SUBMISSION_ID)],
 ) -> Response[SubmissionView]:
