@@ -15,7 +15,7 @@ from dfab.settings import Settings
 from dfab.storage import keys, objects
 from dfab.storage.best_scores import raise_best_score
 from dfab.storage.resources import Resources
-from dfab.storage.submissions import get_submission, transition
+from dfab.storage.submissions import TransitionRefused, get_submission, transition
 
 
 def aggregate(res: Resources, settings: Settings, submission_id: str) -> dict[str, Any]:
@@ -42,19 +42,28 @@ def aggregate(res: Resources, settings: Settings, submission_id: str) -> dict[st
     report.verification = objects.get_json(res, keys.verification_result_key(submission_id))
     objects.put_json(res, keys.report_key(submission_id), report.dump())
     completed_at = utc_now()
-    transition(
-        res,
-        submission_id,
-        SubmissionStatus.COMPLETED,
-        reason=report.reason,
-        fields={
-            "score": report.score,
-            "report_key": keys.report_key(submission_id),
-            "scorer_version": report.scorer_version,
-            "config_hash": report.config_hash,
-            "completed_at": completed_at,
-        },
-    )
+    try:
+        transition(
+            res,
+            submission_id,
+            SubmissionStatus.COMPLETED,
+            reason=report.reason,
+            fields={
+                "score": report.score,
+                "report_key": keys.report_key(submission_id),
+                "scorer_version": report.scorer_version,
+                "config_hash": report.config_hash,
+                "completed_at": completed_at,
+            },
+        )
+    except TransitionRefused:
+        # A retried Aggregate whose first attempt completed the record but died before
+        # raising the best score: finish that part with the recorded values.
+        done = get_submission(res, submission_id)
+        if done.status != SubmissionStatus.COMPLETED or done.score is None:
+            raise
+        completed_at = done.completed_at or completed_at
+        report.score = done.score
     raised = raise_best_score(
         res,
         hotkey=record.hotkey,
