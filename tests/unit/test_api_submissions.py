@@ -185,7 +185,9 @@ def test_refusals_map_to_codes_and_statuses(
     stale = _body(key, now=1_000_000_000)
     _error(*_call(services, "POST", "/submissions", stale)[:2], "STALE_TIMESTAMP", 401)
 
-    bad_address = {**_body(key), "hotkey": key.address()[:-1] + "1"}
+    # Change the last character (to one that differs: the random key may end in "1").
+    last = key.address()[-1]
+    bad_address = {**_body(key), "hotkey": key.address()[:-1] + ("2" if last == "1" else "1")}
     _error(*_call(services, "POST", "/submissions", bad_address)[:2], "BAD_HOTKEY", 400)
 
     too_big = _body(key, b"x" * (Settings().archive.max_archive_bytes + 1))
