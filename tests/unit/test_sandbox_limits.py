@@ -417,8 +417,7 @@ def test_image_runs_the_supervisor_apart_from_the_harness_runtime() -> None:
     user = re.search(r"^USER (\S+)", text, re.M)
     assert user is not None and not user.group(1).startswith(("0", "root"))
     assert 'ENTRYPOINT ["/opt/dfab/bin/python", "-I", "/opt/dfab/entrypoint.py"]' in text
-    ignore = (ROOT / ".dockerignore").read_text().split()
-    assert ignore[ignore.index("*") + 1 :][:2] == ["!layers/dfab/", "!sandbox_image/"]
+    # The build context admits what this image copies: tests/unit/test_packaging.py.
 
 
 def test_supervisor_requirements_cover_its_imports() -> None:

@@ -135,7 +135,10 @@ def _packaged(template: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(template)
     for lid, res in out["Resources"].items():
         props = res.get("Properties", {})
-        if res["Type"] == "AWS::Serverless::Function":
+        if res["Type"] == "AWS::Serverless::Function" and props.get("PackageType") == "Image":
+            # `sam build` sets ImageUri to the image it built, `sam package` to the pushed one.
+            props["ImageUri"] = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/dfab:{lid}"
+        elif res["Type"] == "AWS::Serverless::Function":
             props["CodeUri"] = f"s3://dfab-artifacts/{lid}.zip"
         elif res["Type"] == "AWS::Serverless::LayerVersion":
             props["ContentUri"] = f"s3://dfab-artifacts/{lid}.zip"
@@ -358,17 +361,33 @@ def test_definition_targets_exist(template: dict[str, Any], resources: dict[str,
 
 
 def test_every_function_has_code_with_a_handler(template: dict[str, Any]) -> None:
-    globals_ = template.get("Globals", {}).get("Function", {})
+    from dfab.local.template import function_spec
+
     functions = _of_type(template["Resources"], "AWS::Serverless::Function")
     assert functions
     missing = []
     for lid, res in functions.items():
-        props = res["Properties"]
-        module, _, attr = (props.get("Handler") or globals_["Handler"]).rpartition(".")
-        app = ROOT / props["CodeUri"] / (module.replace(".", "/") + ".py")
+        spec = function_spec(ROOT, lid, res, template.get("Globals", {}))
+        module, _, attr = spec.handler.rpartition(".")
+        app = spec.code_dir / (module.replace(".", "/") + ".py")
         if not app.is_file() or not _has_handler(app, attr):
             missing.append(f"{lid}: {app.relative_to(ROOT)} with `{attr}`")
     assert missing == [], "functions without code"
+
+
+def test_functions_are_zip_with_the_layer_or_pipeline_images(template: dict[str, Any]) -> None:
+    # Image functions take no Runtime/Handler/Layers (Globals must not set them either);
+    # zip functions run python3.11 with the core layer.
+    assert not {"Runtime", "Handler", "Layers"} & set(template["Globals"]["Function"])
+    for lid, res in _of_type(template["Resources"], "AWS::Serverless::Function").items():
+        props = res["Properties"]
+        if props.get("PackageType") == "Image":
+            assert not {"Runtime", "Handler", "Layers", "CodeUri"} & set(props), lid
+            assert res["Metadata"]["DockerContext"] == "."
+            assert res["Metadata"]["Dockerfile"] == "functions/pipeline.Dockerfile"
+        else:
+            assert props["Runtime"] == "python3.11", lid
+            assert props["Layers"] == [{"Ref": "CoreLayer"}], lid
 
 
 # -- 4. tables --------------------------------------------------------------------------------

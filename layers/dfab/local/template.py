@@ -44,9 +44,16 @@ def load_template(path: Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FunctionSpec:
+    """Where a function's handler lives in this checkout.
+
+    `code_dir` plays the part of the Lambda task root: the function's `CodeUri` for a zip
+    function, the image's `DockerContext` for an image function (its Dockerfile copies the
+    handlers to the same paths under the task root; tests/unit/test_packaging.py checks).
+    """
+
     logical_id: str
     code_dir: Path
-    handler: str  # "module.function"
+    handler: str  # "module.function", the module dotted from code_dir
 
 
 @dataclass(frozen=True)
@@ -86,8 +93,24 @@ def _resolve(value: Any, resources: dict[str, Any], region: str) -> str:
     raise ValueError(f"cannot resolve {value!r} locally")
 
 
-def _handler_name(props: dict[str, Any], globals_: dict[str, Any]) -> str:
-    return props.get("Handler") or globals_.get("Function", {}).get("Handler", "app.handler")
+def function_spec(
+    root: Path, logical_id: str, resource: dict[str, Any], globals_: dict[str, Any]
+) -> FunctionSpec:
+    """The handler of one `AWS::Serverless::Function`, zip or container image."""
+    props = resource.get("Properties", {})
+    if props.get("PackageType") == "Image":
+        command = (props.get("ImageConfig") or {}).get("Command") or []
+        context = (resource.get("Metadata") or {}).get("DockerContext")
+        if len(command) != 1 or not context:
+            raise ValueError(
+                f"{logical_id}: an image function needs ImageConfig.Command [handler] and "
+                "Metadata.DockerContext"
+            )
+        return FunctionSpec(logical_id, root / context, command[0])
+    handler = props.get("Handler") or globals_.get("Function", {}).get("Handler")
+    if not handler or "CodeUri" not in props:
+        raise ValueError(f"{logical_id}: a zip function needs CodeUri and Handler")
+    return FunctionSpec(logical_id, root / props["CodeUri"], handler)
 
 
 def read_flow(root: Path, region: str) -> DeployedFlow:
@@ -109,11 +132,7 @@ def read_flow(root: Path, region: str) -> DeployedFlow:
         raise ValueError(f"definition placeholders without substitution: {sorted(set(leftover))}")
     json.loads(text)  # fail early on a broken definition
     functions = {
-        lid: FunctionSpec(
-            logical_id=lid,
-            code_dir=root / r["Properties"]["CodeUri"],
-            handler=_handler_name(r["Properties"], globals_),
-        )
+        lid: function_spec(root, lid, r, globals_)
         for lid, r in resources.items()
         if r.get("Type") == "AWS::Serverless::Function"
     }
