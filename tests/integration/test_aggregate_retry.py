@@ -1,4 +1,4 @@
-"""A retried Aggregate still records the best score its first attempt did not reach."""
+"""A retried Aggregate, or MarkFailed after its timeout, still records the best score."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import dfab.pipeline.aggregate as aggregate_step
 from dfab.contracts.submission import SubmissionRecord, SubmissionStatus, utc_now
 from dfab.dataset.summary import ParseSummary
 from dfab.pipeline.facts import ParseDocument
+from dfab.pipeline.mark_failed import mark_failed
 from dfab.scoring.registry import GROUPS
 from dfab.settings import Settings
 from dfab.storage import keys, objects
@@ -66,3 +67,46 @@ def test_retry_after_a_crash_between_completion_and_best_score(
     best = get_best_score(aws, "hk")
     assert best is not None and best.submission_id == "s1"
     assert best.score == get_submission(aws, "s1").score == out["score"]
+
+
+def test_mark_failed_after_an_aggregate_timeout_keeps_the_completion(
+    aws: Resources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Aggregate completed the record, then timed out before the best-score write; the
+    # state machine catches States.Timeout into MarkFailed, which must not overwrite the
+    # COMPLETED report with a FAILED one, and must finish the best score.
+    settings = Settings()
+    _scored_submission(aws, "s2")
+
+    def timeout(*_: object, **__: object) -> bool:
+        raise RuntimeError("Task timed out after 60.00 seconds")
+
+    monkeypatch.setattr(aggregate_step, "raise_best_score", timeout)
+    with pytest.raises(RuntimeError):
+        aggregate_step.aggregate(aws, settings, "s2")
+    completed_report = objects.get_json(aws, keys.report_key("s2"))
+    assert completed_report is not None and completed_report["status"] == "COMPLETED"
+
+    error = {"Error": "States.Timeout", "Cause": "Task timed out after 60.00 seconds"}
+    out = mark_failed(aws, settings, "s2", error)
+    record = get_submission(aws, "s2")
+    assert out["status"] == "COMPLETED" and out["best_score_raised"] is True
+    assert record.status == SubmissionStatus.COMPLETED
+    assert objects.get_json(aws, keys.report_key("s2")) == completed_report
+    best = get_best_score(aws, "hk")
+    assert best is not None and best.submission_id == "s2" and best.score == record.score
+    # A repeat is harmless: the conditional write keeps the score, nothing else moves.
+    assert mark_failed(aws, settings, "s2", error)["best_score_raised"] is False
+
+
+def test_mark_failed_twice_keeps_the_first_reason_and_report(aws: Resources) -> None:
+    settings = Settings()
+    _scored_submission(aws, "s3")
+    first = mark_failed(aws, settings, "s3", {"Error": "States.Timeout", "Cause": "scoring"})
+    report = objects.get_json(aws, keys.report_key("s3"))
+    assert report is not None and report["status"] == "FAILED"
+    second = mark_failed(aws, settings, "s3", {"Error": "Lambda.Unknown", "Cause": "other"})
+    assert second["reason"] == first["reason"]
+    assert objects.get_json(aws, keys.report_key("s3")) == report
+    assert get_submission(aws, "s3").status == SubmissionStatus.FAILED
+    assert get_best_score(aws, "hk") is None

@@ -13,7 +13,7 @@ from dfab.scoring.aggregate import build_report
 from dfab.scoring.registry import GROUPS
 from dfab.settings import Settings
 from dfab.storage import keys, objects
-from dfab.storage.best_scores import raise_best_score
+from dfab.storage.best_scores import raise_best_score, raise_recorded_best_score
 from dfab.storage.resources import Resources
 from dfab.storage.submissions import TransitionRefused, get_submission, transition
 
@@ -62,8 +62,8 @@ def aggregate(res: Resources, settings: Settings, submission_id: str) -> dict[st
         done = get_submission(res, submission_id)
         if done.status != SubmissionStatus.COMPLETED or done.score is None:
             raise
-        completed_at = done.completed_at or completed_at
-        report.score = done.score
+        raised = raise_recorded_best_score(res, done)
+        return {"status": "COMPLETED", "score": done.score, "best_score_raised": raised}
     raised = raise_best_score(
         res,
         hotkey=record.hotkey,

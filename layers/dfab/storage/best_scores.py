@@ -20,8 +20,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import Field
 
+from dfab import SCORER_VERSION
 from dfab.contracts.report import WeightEntry
-from dfab.contracts.submission import utc_now
+from dfab.contracts.submission import SubmissionRecord, SubmissionStatus, utc_now
 from dfab.storage.dynamo import from_item, to_item, to_value
 from dfab.storage.resources import Resources
 
@@ -239,3 +240,22 @@ def backfill_ranking(res: Resources) -> int:
     if updated:
         _bump_version(res)
     return updated
+
+
+def raise_recorded_best_score(res: Resources, record: SubmissionRecord) -> bool:
+    """Raise the miner's best score from a COMPLETED record (idempotent).
+
+    For the paths where an Aggregate attempt completed the record but died before the
+    best-score write: its retry, or MarkFailed after a timeout. The conditional write
+    makes a repeat harmless.
+    """
+    if record.status != SubmissionStatus.COMPLETED or record.score is None:
+        raise ValueError(f"{record.submission_id} is {record.status.value}, not COMPLETED")
+    return raise_best_score(
+        res,
+        hotkey=record.hotkey,
+        score=record.score,
+        submission_id=record.submission_id,
+        scorer_version=record.scorer_version or SCORER_VERSION,
+        completed_at=record.completed_at or record.updated_at,
+    )
