@@ -12,6 +12,7 @@ test: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/python -m pytest -q
+	.venv/bin/python scripts/test_lambda_packages.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -1,36 +1,24 @@
 """Measure the two Lambda packages as they would deploy: `make package-sizes`.
 
 Installs layers/requirements.txt (CoreLayer) and functions/pipeline-requirements.txt (the
-pipeline image) for the python3.11 Lambda platform (manylinux2014 x86_64 wheels, what
-`sam build` and the AL2 base image take) into temporary folders and prints their unzipped
-sizes, largest packages first. Needs PyPI (or a pip cache); exits 1 when the layer, with
-the dfab library, would not fit Lambda's 250 MB limit for a zip function and its layers.
+pipeline image) for the python3.11 Lambda platform (scripts/lambda_packages.py) and prints
+their unzipped sizes, largest packages first. Needs PyPI (or the .lambda-packages/ cache);
+exits 1 when the layer, with the dfab library, would not fit Lambda's 250 MB limit for a
+zip function and its layers.
 The figures are written up in docs/validator/deploy.md ("How the code is packaged").
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from lambda_packages import IMAGE_REQUIREMENTS, LAYER_REQUIREMENTS, ROOT, install
+
 LIMIT = 250 * 1024 * 1024
-PLATFORM = ["--platform", "manylinux2014_x86_64", "--python-version", "3.11"]
-PLATFORM += ["--implementation", "cp", "--only-binary=:all:"]
 
 
 def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
-
-
-def _install(requirements: Path, target: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-warn-conflicts", "--target", str(target), *PLATFORM, "-r", str(requirements)],
-        check=True,
-    )  # fmt: skip
 
 
 def _report(name: str, target: Path, extra: int) -> int:
@@ -44,13 +32,11 @@ def _report(name: str, target: Path, extra: int) -> int:
 
 def main() -> int:
     library = _size(ROOT / "layers" / "dfab")
-    with tempfile.TemporaryDirectory(prefix="dfab-sizes-") as tmp:
-        layer, image = Path(tmp) / "layer", Path(tmp) / "image"
-        _install(ROOT / "layers" / "requirements.txt", layer)
-        _install(ROOT / "functions" / "pipeline-requirements.txt", image)
-        print(f"dfab library: {library / 2**20:.1f} MiB")
-        layer_total = _report("CoreLayer (zip functions)", layer, library)
-        _report("pipeline image packages (Validate, Parse, Score, Aggregate)", image, library)
+    layer = install("layer", LAYER_REQUIREMENTS)
+    image = install("image", IMAGE_REQUIREMENTS)
+    print(f"dfab library: {library / 2**20:.1f} MiB")
+    layer_total = _report("CoreLayer (zip functions)", layer, library)
+    _report("pipeline image packages (Validate, Parse, Score, Aggregate)", image, library)
     if layer_total >= LIMIT:
         print("\nCoreLayer is over Lambda's limit for a zip function and its layers")
         return 1
