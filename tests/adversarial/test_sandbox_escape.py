@@ -24,39 +24,23 @@ import pytest
 
 from dfab.contracts.dataset import Verification
 from dfab.generation import run_generation
-from dfab.sandbox import BwrapSandbox, SandboxUnavailable
 from dfab.sandbox.cgroups import live_cgroups
 from dfab.sandbox.runtime import checkout_root
-from dfab.settings import SandboxSettings, Settings, VerificationSettings
+from dfab.settings import Settings, VerificationSettings
 from dfab.verification import run_verification_blocks
+from sandbox_support import skip_without_bwrap, tight_limits
 
-LIMITS = SandboxSettings(
+LIMITS = tight_limits(
     wall_timeout_s=8,
-    cpu_time_s=2,
-    memory_mb=128,
     max_processes=24,
     max_open_files=64,
     max_output_mb=4,
     max_workdir_mb=16,
     max_log_mb=2,
-    tmp_mb=8,
 )
 SECRET = "AKIA-ESCAPE-" + uuid.uuid4().hex
 
-
-def _usable() -> str | None:
-    try:
-        BwrapSandbox(LIMITS)
-    except SandboxUnavailable as exc:
-        return str(exc)
-    return None
-
-
-_WHY = _usable()
-pytestmark = [
-    pytest.mark.sandbox,
-    pytest.mark.skipif(_WHY is not None, reason=f"bubblewrap unusable: {_WHY}"),
-]
+pytestmark = [pytest.mark.sandbox, skip_without_bwrap(LIMITS)]
 
 # Every probe is the body of one script; `MARK`, `PORT`, `HOST_PID`, `CHECKOUT` and
 # `SECRET` are defined above it, `escaped(msg)` records a success of the attacker.

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from e2e_support import SMALL
 
 from conftest import EXAMPLE_HARNESS, bwrap_usable
 from dfab.contracts.reasons import ReasonClass
@@ -32,13 +33,6 @@ pytestmark = [
     pytest.mark.sandbox,
     pytest.mark.skipif(not bwrap_usable(), reason="bubblewrap is not installed"),
 ]
-
-SMALL = {
-    "generation": {"num_conversations": 24},
-    "scoring": {"min_conversations": 20},
-    "verification": {"sample_size": 3},
-    "sandbox": {"wall_timeout_s": 120},
-}
 
 
 def _settings(**overrides: dict) -> Settings:

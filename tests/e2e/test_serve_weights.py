@@ -9,60 +9,17 @@ last test is the whole round trip: submit -> COMPLETED -> GET /weights lists the
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import textwrap
 import time
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 import requests
+from e2e_support import SMALL, dfab, hotkey_file_fixture, quick_server_fixture, serving  # noqa: F401 (fixtures)
 
 from conftest import EXAMPLE_HARNESS, bwrap_usable
 from dfab.api.auth import token_hash
 from dfab.local.server import LocalServer
 from dfab.settings import Settings
-
-SMALL = {
-    "generation": {"num_conversations": 24},
-    "scoring": {"min_conversations": 20},
-    "verification": {"sample_size": 3},
-    "sandbox": {"wall_timeout_s": 120},
-}
-
-# The real CLI entry point, with this issue's commands registered even where
-# main.COMMANDS does not list them yet.
-_RUNNER = textwrap.dedent(
-    """\
-    import sys
-    import dfab.cli.main as cli
-    wanted = ("submit", "status", "keygen", "serve", "weights", "leaderboard")
-    cli.COMMANDS = tuple(cli.COMMANDS) + tuple(c for c in wanted if c not in cli.COMMANDS)
-    sys.exit(cli.main(sys.argv[1:]))
-    """
-)
-
-
-def dfab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", _RUNNER, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    )
-
-
-def _no_task(env: Mapping[str, str]) -> int:
-    raise AssertionError("no sandbox task may run in this test")
-
-
-@pytest.fixture
-def quick_server() -> Iterator[LocalServer]:
-    with LocalServer(Settings.model_validate(SMALL), task_function=_no_task) as server:
-        yield server
 
 
 def _weights(api: str, token: str | None, scheme: str = "Bearer") -> requests.Response:
@@ -116,14 +73,7 @@ def test_public_routes_and_gateway_errors(quick_server: LocalServer) -> None:
 
 def test_serve_prints_and_writes_the_token_and_cli_reads_weights(tmp_path: Path) -> None:
     token_file = tmp_path / "weights.token"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _RUNNER, "serve", "--port", "0", "--json",
-         "--weights-token-file", str(token_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        info = json.loads(proc.stdout.readline())
+    with serving("--weights-token-file", str(token_file)) as info:
         api, token = info["api_url"], info["weights_token"]
         assert token_file.read_text().strip() == token
         assert token_file.stat().st_mode & 0o777 == 0o600
@@ -145,33 +95,14 @@ def test_serve_prints_and_writes_the_token_and_cli_reads_weights(tmp_path: Path)
         board = dfab("leaderboard", "--api", api, "--json", "--all")
         assert board.returncode == 0, board.stderr
         assert json.loads(board.stdout)["entries"] == []
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_serve_accepts_given_hashes(tmp_path: Path) -> None:
     hashes = tmp_path / "hashes"
     hashes.write_text(f"# mine\nsha256:{token_hash('my-own-token-' + 'z' * 20)}\n")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _RUNNER, "serve", "--port", "0", "--json",
-         "--weights-token-hashes", str(hashes)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        info = json.loads(proc.stdout.readline())
+    with serving("--weights-token-hashes", str(hashes)) as info:
         assert info["weights_token"] is None
         assert _weights(info["api_url"], "my-own-token-" + "z" * 20).status_code == 200
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     broken = tmp_path / "broken"
     broken.write_text("not-a-hash\n")
     out = dfab("serve", "--port", "0", "--weights-token-hashes", str(broken), timeout=120)
@@ -179,14 +110,6 @@ def test_serve_accepts_given_hashes(tmp_path: Path) -> None:
 
 
 # -- the whole round trip, with the sandbox -----------------------------------------------
-
-
-@pytest.fixture
-def hotkey_file(tmp_path: Path) -> tuple[Path, str]:
-    path = tmp_path / "hotkey.json"
-    proc = dfab("keygen", "--out", str(path), "--json")
-    assert proc.returncode == 0, proc.stderr
-    return path, json.loads(proc.stdout)["ss58_address"]
 
 
 @pytest.mark.sandbox

@@ -11,53 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import signal
-import subprocess
-import sys
-import textwrap
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import requests
+from e2e_support import SMALL, dfab, hotkey_file_fixture, quick_server_fixture, serving  # noqa: F401 (fixtures)
 
 from conftest import EXAMPLE_HARNESS, bwrap_usable
 from dfab.intake import hotkeys, ss58
 from dfab.intake.client import signed_request
 from dfab.local.server import LocalServer, NotLoopback
 from dfab.settings import Settings
-
-SMALL = {
-    "generation": {"num_conversations": 24},
-    "scoring": {"min_conversations": 20},
-    "verification": {"sample_size": 3},
-    "sandbox": {"wall_timeout_s": 120},
-}
-
-# Runs the real CLI entry point; makes sure this issue's commands are registered even
-# where main.COMMANDS does not list them yet.
-_RUNNER = textwrap.dedent(
-    """\
-    import sys
-    import dfab.cli.main as cli
-    wanted = ("check", "submit", "status", "keygen", "serve")
-    cli.COMMANDS = tuple(cli.COMMANDS) + tuple(c for c in wanted if c not in cli.COMMANDS)
-    sys.exit(cli.main(sys.argv[1:]))
-    """
-)
-
-
-def dfab(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", _RUNNER, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    )
 
 
 def _harness(root: Path, manifest_extra: str = "") -> Path:
@@ -68,25 +36,6 @@ def _harness(root: Path, manifest_extra: str = "") -> Path:
     )
     (root / "generate.py").write_text("raise SystemExit(0)\n")
     return root
-
-
-@pytest.fixture
-def hotkey_file(tmp_path: Path) -> tuple[Path, str]:
-    path = tmp_path / "hotkey.json"
-    proc = dfab("keygen", "--out", str(path), "--json")
-    assert proc.returncode == 0, proc.stderr
-    return path, json.loads(proc.stdout)["ss58_address"]
-
-
-def _no_task(env: Mapping[str, str]) -> int:
-    raise AssertionError("no sandbox task may run in this test")
-
-
-@pytest.fixture
-def quick_server() -> Iterator[LocalServer]:
-    """A server whose evaluations must never reach the sandbox."""
-    with LocalServer(Settings.model_validate(SMALL), task_function=_no_task) as server:
-        yield server
 
 
 # -- commands that need no server ---------------------------------------------------------
@@ -147,24 +96,10 @@ def test_status_of_an_unknown_submission(quick_server: LocalServer) -> None:
 
 
 def test_serve_command_starts_answers_and_stops() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _RUNNER, "serve", "--port", "0", "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        info = json.loads(proc.stdout.readline())
+    with serving() as info:
         assert info["api_url"].startswith("http://127.0.0.1:")
         reply = requests.get(f"{info['api_url']}/submissions/unknown-id", timeout=30)
         assert reply.status_code == 404 and reply.json()["code"] == "NOT_FOUND"
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_server_binds_loopback_only() -> None:

@@ -19,11 +19,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from dfab.sandbox import SandboxUnavailable
-from dfab.sandbox.bwrap import BwrapSandbox
 from dfab.settings import GenerationSettings, SandboxSettings, Settings, VerificationSettings
 from dfab.storage import keys
 from dfab.supervisor import TASK_URL_ENV, prepare_task, run_task_from_environment
+from sandbox_support import bwrap_unusable
 
 BUCKET = "dfab-test"
 SUB = "sub-0001"
@@ -63,17 +62,12 @@ with open(a.output, "w") as f:
 FAILING = "import sys\nprint('about to fail', file=sys.stderr)\nsys.exit(3)\n"
 
 
-def _bwrap_usable() -> bool:
-    try:
-        BwrapSandbox(SandboxSettings())
-    except SandboxUnavailable:
-        return False
-    return True
-
-
 pytestmark = [
     pytest.mark.sandbox,
-    pytest.mark.skipif(not _bwrap_usable(), reason="bubblewrap cannot create a sandbox here"),
+    pytest.mark.skipif(
+        bwrap_unusable(SandboxSettings()) is not None,
+        reason="bubblewrap cannot create a sandbox here",
+    ),
 ]
 
 
@@ -129,23 +123,42 @@ def _upload(s3: Any, files: dict[str, str]) -> str:
     return key
 
 
-def test_generate_uploads_dataset_and_result(s3: Any) -> None:
-    key = _upload(s3, {"harness.toml": MANIFEST, "generate.py": GENERATE})
-    settings = _settings()
-    prepared = prepare_task(
+def _prepare(
+    s3: Any, key: str, settings: Settings, seed: int, task: str = "generate", **extra: Any
+) -> dict[str, Any]:
+    """`prepare_task` for this test's submission and its zip archive at `key`."""
+    return prepare_task(
         s3,
         BUCKET,
         SUB,
-        "generate",
+        task,
         archive_key=key,
         archive_format="zip",
         settings=settings,
-        seed=42,
+        seed=seed,
+        **extra,
     )
+
+
+def _run(prepared: dict[str, Any]) -> None:
+    """Run the prepared task as the worker thread would; the supervisor must exit 0."""
+    assert _run_in_thread(_task_env(prepared)) == 0
+
+
+def _generate(s3: Any, key: str, settings: Settings, seed: int) -> dict[str, Any]:
+    """Prepare and run a generate task; return its result document."""
+    _run(_prepare(s3, key, settings, seed))
+    return _get_json(s3, keys.generation_result_key(SUB))
+
+
+def test_generate_uploads_dataset_and_result(s3: Any) -> None:
+    key = _upload(s3, {"harness.toml": MANIFEST, "generate.py": GENERATE})
+    settings = _settings()
+    prepared = _prepare(s3, key, settings, seed=42)
     assert prepared["timeout_s"] >= settings.sandbox.wall_timeout_s
     assert len(json.dumps(prepared["overrides"])) < 8192
 
-    assert _run_in_thread(_task_env(prepared)) == 0
+    _run(prepared)
 
     result = _get_json(s3, keys.generation_result_key(SUB))
     assert result["exit_reason"] == "ok", result
@@ -168,18 +181,7 @@ def test_generate_uploads_dataset_and_result(s3: Any) -> None:
 
 def test_failing_harness_still_leaves_a_result_document(s3: Any) -> None:
     key = _upload(s3, {"harness.toml": MANIFEST, "generate.py": FAILING})
-    prepared = prepare_task(
-        s3,
-        BUCKET,
-        SUB,
-        "generate",
-        archive_key=key,
-        archive_format="zip",
-        settings=_settings(),
-        seed=1,
-    )
-    assert _run_in_thread(_task_env(prepared)) == 0
-    result = _get_json(s3, keys.generation_result_key(SUB))
+    result = _generate(s3, key, _settings(), seed=1)
     assert result["exit_reason"] == "exit_code" and result["exit_code"] == 3
     assert result["reason"]["class"] == "HARNESS_EXIT"
     assert "about to fail" in result["reason"]["message"]
@@ -194,18 +196,7 @@ def test_unsafe_archive_is_refused_inside_the_task(s3: Any) -> None:
         z.writestr("../escape.py", "print('x')")
     key = keys.archive_key("5Fhotkey", SUB, "zip")
     s3.put_object(Bucket=BUCKET, Key=key, Body=buf.getvalue())
-    prepared = prepare_task(
-        s3,
-        BUCKET,
-        SUB,
-        "generate",
-        archive_key=key,
-        archive_format="zip",
-        settings=_settings(),
-        seed=1,
-    )
-    assert _run_in_thread(_task_env(prepared)) == 0
-    result = _get_json(s3, keys.generation_result_key(SUB))
+    result = _generate(s3, key, _settings(), seed=1)
     assert result["exit_reason"] == "not_run"
     assert result["reason"]["class"] == "PATH_TRAVERSAL"
 
@@ -225,18 +216,7 @@ def test_large_output_goes_up_in_parts(s3: Any, monkeypatch: pytest.MonkeyPatch)
     settings = _settings(max_output_mb=32).model_copy(
         update={"generation": GenerationSettings(num_conversations=3000)}
     )
-    prepared = prepare_task(
-        s3,
-        BUCKET,
-        SUB,
-        "generate",
-        archive_key=key,
-        archive_format="zip",
-        settings=settings,
-        seed=1,
-    )
-    assert _run_in_thread(_task_env(prepared)) == 0
-    result = _get_json(s3, keys.generation_result_key(SUB))
+    result = _generate(s3, key, settings, seed=1)
     assert result["exit_reason"] == "ok" and result["upload"] == "multipart", result
     head = s3.head_object(Bucket=BUCKET, Key=keys.dataset_key(SUB))
     assert head["ContentLength"] == result["output_bytes"] > part
@@ -245,29 +225,8 @@ def test_large_output_goes_up_in_parts(s3: Any, monkeypatch: pytest.MonkeyPatch)
 def test_verify_runs_the_sampled_blocks(s3: Any) -> None:
     key = _upload(s3, {"harness.toml": MANIFEST, "generate.py": GENERATE})
     settings = _settings()
-    gen = prepare_task(
-        s3,
-        BUCKET,
-        SUB,
-        "generate",
-        archive_key=key,
-        archive_format="zip",
-        settings=settings,
-        seed=7,
-    )
-    assert _run_in_thread(_task_env(gen)) == 0
-    ver = prepare_task(
-        s3,
-        BUCKET,
-        SUB,
-        "verify",
-        archive_key=key,
-        archive_format="zip",
-        settings=settings,
-        seed=7,
-        sample_ids=["c0", "c1", "nope"],
-    )
-    assert _run_in_thread(_task_env(ver)) == 0
+    _run(_prepare(s3, key, settings, seed=7))
+    _run(_prepare(s3, key, settings, seed=7, task="verify", sample_ids=["c0", "c1", "nope"]))
     report = _get_json(s3, keys.verification_result_key(SUB))
     outcomes = {r["conversation_id"]: r["outcome"] for r in report["results"]}
     assert outcomes == {"c0": "pass", "c1": "fail", "nope": "error"}, report
@@ -306,10 +265,7 @@ def test_image_entrypoint_in_container_mode() -> None:
         )
         s3.create_bucket(Bucket=BUCKET)
         key = _upload(s3, {"harness.toml": MANIFEST, "generate.py": GENERATE})
-        prepared = prepare_task(
-            s3, BUCKET, SUB, "generate", archive_key=key, archive_format="zip",
-            settings=_settings(), seed=3,
-        )  # fmt: skip
+        prepared = _prepare(s3, key, _settings(), seed=3)
         # The dropped uid must traverse to the boxes: not under pytest's 0700 tmp_path.
         scratch = Path(tempfile.mkdtemp(prefix="dfab-test-scratch-", dir="/tmp"))
         scratch.chmod(0o711)

@@ -28,31 +28,11 @@ from dfab.sandbox.env import harness_env
 from dfab.sandbox.fs import NotRegularFile, copy_regular, open_regular, tree_usage
 from dfab.sandbox.runner import _decode_status, _Tail
 from dfab.settings import SandboxSettings
+from sandbox_support import skip_without_bwrap, tight_limits
 
 MIB = 1024 * 1024
-SMALL = SandboxSettings(
-    wall_timeout_s=6,
-    cpu_time_s=2,
-    memory_mb=128,
-    max_processes=16,
-    max_open_files=32,
-    max_output_mb=2,
-    max_workdir_mb=8,
-    max_log_mb=1,
-    tmp_mb=8,
-)
-
-
-def _why_not() -> str | None:
-    try:
-        BwrapSandbox(SMALL)
-    except SandboxUnavailable as exc:
-        return str(exc)
-    return None
-
-
-_WHY = _why_not()
-requires_bwrap = pytest.mark.skipif(_WHY is not None, reason=f"bubblewrap unusable: {_WHY}")
+SMALL = tight_limits()
+requires_bwrap = skip_without_bwrap(SMALL)
 
 
 # --------------------------------------------------------------------------- pure
