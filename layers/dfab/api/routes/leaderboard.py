@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from dfab import SCORER_VERSION
-from dfab.api.cursor import CursorInvalid, decode_cursor, encode_cursor
-from dfab.api.errors import ApiError
+from dfab.api.cursor import encode_cursor
+from dfab.api.paging import CursorQuery, PageRequest, limit_query
 from dfab.api.responses import json_response, public_max_age
 from dfab.api.services import ApiServices
 from dfab.api.views import LeaderboardEntry, LeaderboardPage
@@ -48,30 +47,22 @@ def _services() -> ApiServices:
     },
 )
 def read_leaderboard(
-    limit: Annotated[
-        int | None,
-        Query(ge=1, le=LIMIT_CEILING, description="Entries per page (the deployment caps it)."),
-    ] = None,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=2048, description="`next_cursor` of the previous page."),
-    ] = None,
+    limit: Annotated[int | None, limit_query(LIMIT_CEILING, "Entries")] = None,
+    cursor: CursorQuery = None,
 ) -> Response[Any]:
     services = _services()
     api = services.api
-    if limit is not None and limit > api.leaderboard_max_limit:
-        raise ApiError(
-            400, "BAD_REQUEST", f"limit: at most {api.leaderboard_max_limit} entries per page"
-        )
-    after = None
-    if cursor:
-        try:
-            key, _ = decode_cursor(cursor, fields=RANK_CURSOR_FIELDS)
-        except CursorInvalid as exc:
-            raise ApiError(400, "BAD_CURSOR", str(exc)) from None
-        after = key["rank_key"]["S"]
+    request = PageRequest.read(
+        limit,
+        cursor,
+        max_limit=api.leaderboard_max_limit,
+        default_limit=api.leaderboard_default_limit,
+        entries="entries",
+        fields=RANK_CURSOR_FIELDS,
+    )
+    after = request.start_key["rank_key"]["S"] if request.start_key else None
     ranking = services.ranking.get(services.resources, max_age_s=api.ranking_max_age_s)
-    start, records, next_key = ranking.page_after(after, limit or api.leaderboard_default_limit)
+    start, records, next_key = ranking.page_after(after, request.limit)
     page = LeaderboardPage(
         scorer_version=SCORER_VERSION,
         generated_at=ranking.generated_at,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from dfab.api.cursor import CursorInvalid, decode_cursor, encode_cursor
+from dfab.api.cursor import encode_cursor
 from dfab.api.errors import ApiError
+from dfab.api.paging import CursorQuery, PageRequest, limit_query
 from dfab.api.responses import json_response
 from dfab.api.services import ApiServices
 from dfab.api.submission_index import HOTKEY_KEY_FIELDS, miner_submissions
@@ -41,39 +42,25 @@ def _services() -> ApiServices:
 )
 def read_miner(
     hotkey: Annotated[str, Path(pattern=HOTKEY, description="The miner's SS58 hotkey.")],
-    limit: Annotated[
-        int | None,
-        Query(ge=1, le=LIMIT_CEILING, description="Submissions per page (the deployment caps it)."),
-    ] = None,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=2048, description="`next_cursor` of the previous page."),
-    ] = None,
+    limit: Annotated[int | None, limit_query(LIMIT_CEILING, "Submissions")] = None,
+    cursor: CursorQuery = None,
 ) -> Response[Any]:
     services = _services()
     api = services.api
-    if limit is not None and limit > api.miner_submissions_max_limit:
-        raise ApiError(
-            400,
-            "BAD_REQUEST",
-            f"limit: at most {api.miner_submissions_max_limit} submissions per page",
-        )
-    start_key, offset = None, 0
-    if cursor:
-        try:
-            start_key, offset = decode_cursor(
-                cursor, fields=HOTKEY_KEY_FIELDS, fixed={"hotkey": hotkey}
-            )
-        except CursorInvalid as exc:
-            raise ApiError(400, "BAD_CURSOR", str(exc)) from None
+    request = PageRequest.read(
+        limit,
+        cursor,
+        max_limit=api.miner_submissions_max_limit,
+        default_limit=api.miner_submissions_default_limit,
+        entries="submissions",
+        fields=HOTKEY_KEY_FIELDS,
+        fixed={"hotkey": hotkey},
+    )
     docs, next_key = miner_submissions(
-        services.resources,
-        hotkey,
-        limit=limit or api.miner_submissions_default_limit,
-        start_key=start_key,
+        services.resources, hotkey, limit=request.limit, start_key=request.start_key
     )
     best = get_best_record(services.resources, hotkey)
-    if best is None and not docs and start_key is None:
+    if best is None and not docs and request.start_key is None:
         raise ApiError(404, "NOT_FOUND", f"no submission from {hotkey}")
     view = MinerView(
         hotkey=hotkey,
@@ -86,6 +73,6 @@ def read_miner(
         if best
         else None,
         submissions=[MinerSubmissionView.of(d) for d in docs],
-        next_cursor=encode_cursor(next_key, offset + len(docs)) if next_key else None,
+        next_cursor=encode_cursor(next_key, request.offset + len(docs)) if next_key else None,
     )
     return json_response(200, view)
