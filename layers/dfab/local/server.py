@@ -22,7 +22,7 @@ import ipaddress
 import logging
 import os
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -34,18 +34,15 @@ from dfab.api.auth import token_hash
 from dfab.api.services import DEAD_LETTER_QUEUE_ENV, UPLOADS_QUEUE_ENV
 from dfab.api.token_store import CACHE_ENV, PARAMETER_ENV
 from dfab.local.apigw import ApiGatewayServer
-from dfab.local.aws_router import LocalAwsRouter
+from dfab.local.aws_router import LocalAwsRouter, TaskFunction
+from dfab.local.deployment import deploy_flow, named_resources, run_supervisor_task
 from dfab.local.env import EnvOverlay, lambda_like_environment
-from dfab.local.handlers import load_handler
 from dfab.local.moto_compat import share_past_executions_on_clone
 from dfab.local.poller import UploadPoller
 from dfab.local.project import project_root
-from dfab.local.provision import provision, provision_token_parameter, provision_upload_queue
-from dfab.local.template import read_api, read_flow
+from dfab.local.provision import provision_token_parameter, provision_upload_queue
+from dfab.local.template import read_api
 from dfab.settings import Settings
-from dfab.storage.resources import Resources
-
-TaskFunction = Callable[[Mapping[str, str]], int]
 
 #: Credentials moto accepts; set so no real credentials are ever picked up.
 _FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "dfab-local", "AWS_SECRET_ACCESS_KEY": "dfab-local"}
@@ -83,12 +80,6 @@ def check_loopback(host: str) -> str:
     raise NotLoopback(f"{host} is not a loopback address; the local stack has no authentication")
 
 
-def _default_task_function(env: Mapping[str, str]) -> int:
-    from dfab.supervisor import run_task_from_environment
-
-    return run_task_from_environment(env)
-
-
 class LocalServer:
     """Start with `with LocalServer(settings) as server:`; `server.api_url` is the API."""
 
@@ -113,14 +104,8 @@ class LocalServer:
         self._api_port = api_port
         self._moto_port = moto_port
         self.root = root or project_root()
-        storage = settings.storage
-        self.resources = Resources(
-            region=storage.region,
-            bucket=storage.bucket,
-            submissions_table=storage.submissions_table,
-            best_scores_table=storage.best_scores_table,
-        )
-        self._task_function = task_function or _default_task_function
+        self.resources = named_resources(settings)
+        self._task_function = task_function or run_supervisor_task
         self._retry_visibility_s = retry_visibility_s
         self.weights_token: str | None = None
         if weights_token_hashes is None:
@@ -201,13 +186,11 @@ class LocalServer:
         share_past_executions_on_clone()
         self._start_moto()
         region = self.resources.region
-        boto3.setup_default_session(region_name=region)
-        flow = read_flow(self.root, region)
-        handlers = {lid: load_handler(spec) for lid, spec in flow.functions.items()}
-        self.router = LocalAwsRouter(handlers, self._task_function, region)
-        self.router.install(boto3.DEFAULT_SESSION.events)  # type: ignore[union-attr]
-        self._env.set(provision(self.resources, flow))
-        lambda_runtime.reset(self.settings)
+        deployment = deploy_flow(
+            self.settings, self.resources, self.root, self._task_function, self._env
+        )
+        self.router = deployment.router
+        handlers = deployment.handlers
         sqs = boto3.client("sqs", region_name=region)
         queues = provision_upload_queue(self.resources, sqs, visibility_s=self._retry_visibility_s)
         parameter = provision_token_parameter(

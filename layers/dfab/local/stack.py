@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -16,24 +15,16 @@ import boto3
 from moto import mock_aws
 
 from dfab import lambda_runtime
-from dfab.local.aws_router import LocalAwsRouter
+from dfab.local.aws_router import LocalAwsRouter, TaskFunction
+from dfab.local.deployment import deploy_flow, named_resources, run_supervisor_task
 from dfab.local.env import EnvOverlay, lambda_like_environment
-from dfab.local.handlers import LocalLambdaContext, load_handler
+from dfab.local.handlers import LocalLambdaContext
 from dfab.local.moto_compat import share_past_executions_on_clone
 from dfab.local.project import project_root
-from dfab.local.provision import provision
-from dfab.local.template import ACCOUNT, read_flow
+from dfab.local.template import ACCOUNT
 from dfab.settings import Settings
-from dfab.storage.resources import Resources
 
-TaskFunction = Callable[[Mapping[str, str]], int]
 FINAL_EXECUTION_STATES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
-
-
-def _default_task_function(env: Mapping[str, str]) -> int:
-    from dfab.supervisor import run_task_from_environment
-
-    return run_task_from_environment(env)
 
 
 class LocalStack:
@@ -53,14 +44,8 @@ class LocalStack:
     ) -> None:
         self.settings = settings
         self.root = root or project_root()
-        storage = settings.storage
-        self.resources = Resources(
-            region=storage.region,
-            bucket=storage.bucket,
-            submissions_table=storage.submissions_table,
-            best_scores_table=storage.best_scores_table,
-        )
-        self._task_function = task_function or _default_task_function
+        self.resources = named_resources(settings)
+        self._task_function = task_function or run_supervisor_task
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._env = EnvOverlay()
         self.router: LocalAwsRouter | None = None
@@ -85,13 +70,10 @@ class LocalStack:
             os.environ.get("DFAB_LOG_LEVEL", "CRITICAL").upper()
         )
         self._env.set(lambda_like_environment(region))
-        boto3.setup_default_session(region_name=region)
-        flow = read_flow(self.root, region)
-        handlers = {lid: load_handler(spec) for lid, spec in flow.functions.items()}
-        self.router = LocalAwsRouter(handlers, self._task_function, region)
-        self.router.install(boto3.DEFAULT_SESSION.events)  # type: ignore[union-attr]
-        self._env.set(provision(self.resources, flow))
-        lambda_runtime.reset(self.settings)
+        deployment = deploy_flow(
+            self.settings, self.resources, self.root, self._task_function, self._env
+        )
+        self.router = deployment.router
 
     def __exit__(
         self,
