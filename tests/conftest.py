@@ -9,12 +9,23 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
+from dfab.local.moto_compat import atomic_item_writes
 from dfab.settings import Settings
 from dfab.storage.resources import Resources
 from dfab.storage.tables import ALL_TABLES, BEST_SCORES, SUBMISSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_HARNESS = ROOT / "examples" / "harness"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _atomic_dynamodb_item_writes() -> None:
+    """moto with DynamoDB's per-item atomic conditional writes, as the local stacks run it.
+
+    Code under test writes from threads (best scores, the originality index) and relies on
+    that guarantee; plain moto can interleave a condition check and a write.
+    """
+    atomic_item_writes()
 
 
 def bwrap_usable() -> bool:

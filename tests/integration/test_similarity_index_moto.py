@@ -3,9 +3,9 @@
 Each test builds the SimilarityIndexTable from its TableSpec, fills it through the
 public index APIs and reads it back through fresh index objects, as separate Lambda
 invocations would. DynamoStore writes from a thread pool, relying on DynamoDB's per-item
-atomic conditional writes (the member cap, the earliest first occupant); moto needs the
-`atomic_writes` fixture to give the same guarantee (without it, 32 of 300 capped adds
-ran over the cap on moto; 0 of 300 with it).
+atomic conditional writes (the member cap, the earliest first occupant), which moto has
+only with dfab.local.moto_compat.atomic_item_writes (tests/conftest.py applies it; without
+it, 32 of 300 capped adds ran over the cap).
 """
 
 from __future__ import annotations
@@ -27,12 +27,10 @@ from dfab.originality.models import SubmissionRef
 from dfab.originality.settings import OriginalitySettings
 from dfab.originality.table import SIMILARITY_INDEX
 from dfab.storage.resources import Resources
-from moto_atomic import atomic_writes  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGINALS = ROOT / "tests" / "data" / "originality" / "originals"
 S = OriginalitySettings()
-pytestmark = pytest.mark.usefixtures("atomic_writes")
 
 
 @pytest.fixture
@@ -174,7 +172,7 @@ def test_dataset_index_on_dynamodb(res: Resources) -> None:
 
 def test_capped_sets_hold_their_cap_under_concurrent_adds(res: Resources) -> None:
     # add_members races its writes on a thread pool; DynamoDB's atomic conditional writes
-    # (moto: atomic_writes) keep every set at the cap. Unlocked moto broke it ~1 try in 10.
+    # (moto: atomic_item_writes) keep every set at the cap. Unlocked moto broke it ~1 try in 10.
     store = DynamoStore.from_resources(res)
     for attempt in range(100):
         key = f"k{attempt}"

@@ -9,7 +9,6 @@ import pytest
 from api_support import hotkey
 from hypothesis import given
 from hypothesis import strategies as st
-from moto_atomic import atomic_writes  # noqa: F401 (fixture)
 
 from dfab.contracts.submission import utc_now
 from dfab.storage.best_scores import (
@@ -70,7 +69,6 @@ def test_each_raise_bumps_the_ranking_version(aws: Resources) -> None:
     assert get_best_record(aws, VERSION_KEY) is None
 
 
-@pytest.mark.usefixtures("atomic_writes")  # DynamoDB's per-item atomicity (moto_atomic)
 def test_concurrent_completions_for_many_miners(aws: Resources) -> None:
     """8 threads race completions for 10 miners; each ends with its maximum, once."""
     rng = random.Random(7)

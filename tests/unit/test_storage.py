@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from moto_atomic import atomic_writes  # noqa: F401 (fixture)
 
 from dfab.contracts.reasons import Reason, ReasonClass
 from dfab.contracts.submission import SubmissionRecord, SubmissionStatus, utc_now
@@ -106,7 +105,6 @@ def test_best_score_only_rises_and_ties_keep_the_earlier(aws: Resources) -> None
     assert get_best_score(aws, "other") is None
 
 
-@pytest.mark.usefixtures("atomic_writes")  # DynamoDB's per-item atomicity (moto_atomic)
 def test_concurrent_completions_never_lose_the_best_score(aws: Resources) -> None:
     scores = [round(0.01 * i, 2) for i in range(1, 41)]
     barrier = threading.Barrier(8)
