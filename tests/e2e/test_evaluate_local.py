@@ -196,6 +196,29 @@ def test_a_step_that_breaks_leaves_the_submission_failed_not_lost(
     assert get_submission(stack.resources, report.submission_id).status == "FAILED"
 
 
+def test_an_aggregate_dying_after_completion_still_completes(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Aggregate marks the submission COMPLETED, then times out before the best-score write:
+    # the state machine catches it into MarkFailed, which keeps the verdict and raises the
+    # best score; the execution ends succeeded, as the submission did.
+    import dfab.pipeline.aggregate as aggregate_step
+
+    def timed_out(*_: object, **__: object) -> bool:
+        raise RuntimeError("Task timed out after 60.00 seconds")
+
+    monkeypatch.setattr(aggregate_step, "raise_best_score", timed_out)
+    harness = read_harness(EXAMPLE_HARNESS)
+    report = evaluate_in_stack(stack, harness, hotkey="miner-late", poll_s=0.1)
+    assert report.status == SubmissionStatus.COMPLETED, report.reason
+    record = get_submission(stack.resources, report.submission_id)
+    assert record.status == SubmissionStatus.COMPLETED and record.score == report.score
+    best = get_best_score(stack.resources, record.hotkey)
+    assert best is not None and best.submission_id == report.submission_id
+    assert "MarkFailed" in stack.execution_states(report.submission_id)
+    assert stack.execution_status(report.submission_id) == "SUCCEEDED"
+
+
 def test_cli_evaluate_json_report(tmp_path: Path) -> None:
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(json.dumps(SMALL))

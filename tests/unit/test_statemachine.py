@@ -34,7 +34,15 @@ def test_every_task_state_is_caught_into_mark_failed() -> None:
             targets = [c["Next"] for c in state.get("Catch", [])]
             assert targets == ["MarkFailed"], name
             assert state["Catch"][0]["ErrorEquals"] == ["States.ALL"], name
-    assert top["MarkFailed"]["Next"] == "EvaluationFailed"
+    # MarkFailed ends the execution as the submission ended: failed, or (a COMPLETED
+    # submission whose Aggregate timed out afterwards) succeeded.
+    verdict = top[top["MarkFailed"]["Next"]]
+    assert verdict["Type"] == "Choice"
+    assert [(c["Variable"], c["StringEquals"], c["Next"]) for c in verdict["Choices"]] == [
+        ("$.marked.status", "COMPLETED", "Done")
+    ]
+    assert verdict["Default"] == "EvaluationFailed"
+    assert top["MarkFailed"]["ResultPath"] == "$.marked"
 
 
 def test_no_indexed_field_json_paths() -> None:
